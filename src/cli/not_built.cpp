@@ -1,0 +1,32 @@
+// Subcommands whose issues are still open: they exist, say so, and exit 3.
+#include "commands.h"
+#include "podclean/util/error.h"
+
+namespace podclean::cli {
+
+static void addPlaceholder(CLI::App& app, const char* name, const char* what) {
+  CLI::App* sub = app.add_subcommand(name, std::string(what) + " (not built yet)");
+  sub->allow_extras();
+  sub->callback([name] {
+    std::fprintf(stderr, "podclean %s: not built yet in this version\n", name);
+    exitCode() = 3;
+  });
+}
+
+void addLabelExportCommand(CLI::App& app) {
+  addPlaceholder(app, "label-export", "Annotations <-> frame-level labels");
+}
+void addClassifyCommand(CLI::App& app) {
+  addPlaceholder(app, "classify", "Timestamp speech / music / noise / silence");
+}
+void addListenCommand(CLI::App& app) {
+  addPlaceholder(app, "listen", "Live keyword spotting from a microphone");
+}
+void addTrainCommand(CLI::App& app) {
+  addPlaceholder(app, "train", "Train Conv1D / Conv2D / GRU models");
+}
+void addCleanCommand(CLI::App& app) {
+  addPlaceholder(app, "clean", "Remove dead air, breaths and clicks from podcasts");
+}
+
+}  // namespace podclean::cli

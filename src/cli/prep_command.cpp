@@ -1,0 +1,100 @@
+// podclean prep: recordings -> dataset (clip / frame tasks) or audio pieces.
+#include <spdlog/spdlog.h>
+
+#include "commands.h"
+#include "progress.h"
+#include "podclean/prep/audio_splitter.h"
+#include "podclean/prep/dataset_builder.h"
+#include "podclean/util/error.h"
+
+namespace podclean::cli {
+
+void addPrepCommand(CLI::App& app) {
+  auto options = std::make_shared<PrepOptions>();
+  auto text = std::make_shared<std::map<std::string, std::string>>();
+  (*text)["task"] = "clip";
+  (*text)["features"] = "mel";
+  (*text)["scale"] = "slaney";
+  (*text)["norm"] = "slaney";
+  CLI::App* sub = app.add_subcommand("prep",
+      "Turn raw recordings into a training dataset (manifest.json + .npy) or into pieces.\n\n"
+      "Examples:\n"
+      "  podclean prep recordings/ -o ds/ --task clip            # one folder per label\n"
+      "  podclean prep fsdd/recordings -o ds/ --label-from-name '{label}_{group}_{index}' --group-split\n"
+      "  podclean prep episodes/ -o ds/ --task frame             # ep.wav + ep.txt (Audacity labels)\n"
+      "  podclean prep long.flac -o pieces/ --task split-silence --silence-db -45\n");
+  sub->option_defaults()->always_capture_default();
+  PrepOptions& o = *options;
+  FeatureOptions& f = o.features;
+  sub->add_option("inputs", o.inputs, "Audio files or folders (searched recursively)")->required();
+  sub->add_option("-o,--output", o.output_dir, "Output folder")->required();
+  sub->add_option("--task", (*text)["task"], "clip | frame | split-fixed | split-silence");
+  auto* feat = sub->add_option_group("Features");
+  feat->add_option("--features", (*text)["features"], "mel | mfcc | spectrogram | waveform");
+  feat->add_option("--sample-rate", f.sample_rate_hz, "Resample to this rate (Hz)");
+  feat->add_option("--n-fft", f.n_fft, "FFT size (samples)");
+  feat->add_option("--win-length", f.win_length, "Window (samples)");
+  feat->add_option("--hop-length", f.hop_length, "Hop between frames (samples)");
+  feat->add_option("--n-mels", f.n_mels, "Mel bands");
+  feat->add_option("--fmin", f.fmin_hz, "Lowest mel frequency (Hz)");
+  feat->add_option("--fmax", f.fmax_hz, "Highest mel frequency (Hz, 0 = Nyquist)");
+  feat->add_option("--mel-scale", (*text)["scale"], "slaney | htk");
+  feat->add_option("--mel-norm", (*text)["norm"], "slaney | none");
+  feat->add_option("--n-mfcc", f.n_mfcc, "MFCC coefficients");
+  feat->add_option("--top-db", f.top_db, "Floor log features at clip max - this (dB; <0 = off)");
+  feat->add_option("--deltas", f.delta_order, "Append deltas: 0, 1 or 2");
+  auto* lab = sub->add_option_group("Labels and splits");
+  lab->add_option("--label-from-name", o.label_pattern,
+                  "Take label (and group) from the file name, e.g. '{label}_{group}_{index}' "
+                  "(default: the parent folder is the label)");
+  lab->add_option("--group-from-name", o.group_pattern, "Pattern with {group} for the split key");
+  lab->add_flag("--group-split", o.group_split, "Keep each {group} (e.g. speaker) in one split");
+  lab->add_option("--val", o.val_fraction, "Validation fraction");
+  lab->add_option("--test", o.test_fraction, "Test fraction");
+  lab->add_option("--seed", o.seed, "Seed for splits and augmentation");
+  lab->add_option("--clip-seconds", o.clip_seconds, "Clip tasks: pad/crop to this length (0 = longest)");
+  lab->add_option("--window-seconds", o.window_seconds, "Frame tasks: example length");
+  lab->add_option("--default-label", o.default_label, "Frame tasks: label of unlabelled time");
+  auto* aug = sub->add_option_group("Augmentation (training split only)");
+  aug->add_option("--augment", o.augment.copies, "Augmented copies per training example");
+  aug->add_option("--aug-gain-db", o.augment.gain_db, "Random gain within +/- dB");
+  aug->add_option("--aug-shift-ms", o.augment.shift_ms, "Random time shift within +/- ms");
+  aug->add_option("--noise-dir", o.augment.noise_dir, "Mix in noise from recordings in this folder");
+  aug->add_option("--snr-min", o.augment.snr_db_min, "Lowest SNR for mixed noise (dB)");
+  aug->add_option("--snr-max", o.augment.snr_db_max, "Highest SNR for mixed noise (dB)");
+  aug->add_option("--time-masks", o.augment.time_masks, "SpecAugment time masks per copy");
+  aug->add_option("--time-mask-frames", o.augment.time_mask_frames, "Widest time mask (frames)");
+  aug->add_option("--freq-masks", o.augment.freq_masks, "SpecAugment feature masks per copy");
+  aug->add_option("--freq-mask-bands", o.augment.freq_mask_bands, "Widest feature mask (bands)");
+  auto* split = sub->add_option_group("Splitting recordings (split-fixed, split-silence)");
+  split->add_option("--piece-seconds", o.piece_seconds, "split-fixed: piece length (s)");
+  split->add_option("--silence-db", o.silence_threshold_db, "split-silence: RMS threshold (dBFS)");
+  split->add_option("--min-silence", o.min_silence_s, "split-silence: shortest silence that splits (s)");
+  split->add_option("--keep-silence", o.keep_silence_s, "split-silence: silence kept around pieces (s)");
+  split->add_option("--min-piece", o.min_piece_s, "Shortest piece written (s)");
+
+  sub->callback([options, text] {
+    PrepOptions& o = *options;
+    o.task = prepTaskFromString((*text)["task"]);
+    o.features.kind = featureKindFromString((*text)["features"]);
+    const std::string& scale = (*text)["scale"];
+    const std::string& norm = (*text)["norm"];
+    if (scale != "slaney" && scale != "htk") throw UsageError("--mel-scale '" + scale + "': use slaney or htk");
+    if (norm != "slaney" && norm != "none") throw UsageError("--mel-norm '" + norm + "': use slaney or none");
+    o.features.mel_scale = scale == "htk" ? MelScale::kHtk : MelScale::kSlaney;
+    o.features.mel_norm = norm == "none" ? MelNorm::kNone : MelNorm::kSlaney;
+    if (o.task == PrepTask::kSplitFixed || o.task == PrepTask::kSplitSilence) {
+      const int64_t pieces = splitRecordings(o);
+      spdlog::info("wrote {} pieces to {} (list in pieces.csv)", pieces, o.output_dir);
+      return;
+    }
+    Progress progress("prep");
+    PrepSummary s = buildDataset(o, [&](int64_t done, int64_t total) { progress.update(done, total); });
+    progress.done();
+    spdlog::info("{} files -> {} examples ({} augmented): train {}, val {}, test {}; {} labels; in {}",
+                 s.files, s.examples, s.augmented, s.per_split[0], s.per_split[1], s.per_split[2],
+                 s.labels.size(), o.output_dir);
+  });
+}
+
+}  // namespace podclean::cli

@@ -1,0 +1,239 @@
+#include "podclean/prep/dataset_builder.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "podclean/audio/audio_reader.h"
+#include "podclean/dsp/feature_extractor.h"
+#include "podclean/dsp/feature_json.h"
+#include "podclean/dsp/norm_stats.h"
+#include "podclean/io/npy.h"
+#include "podclean/labels/label_track.h"
+#include "podclean/prep/augment.h"
+#include "podclean/prep/file_labels.h"
+#include "podclean/util/atomic_file.h"
+#include "podclean/util/error.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace podclean {
+
+static const char* kSplitNames[3] = {"train", "val", "test"};
+
+// FNV-1a: a hash that is the same on every machine and standard library.
+static uint64_t stableHash(const std::string& text, uint64_t seed) {
+  uint64_t h = 1469598103934665603ull ^ (seed * 0x9E3779B97F4A7C15ull);
+  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+// Ranks keys by their seeded hash and deals them out: the first share to
+// test, the next to val, the rest to train. Exact fractions, stable, and a
+// split gets at least one key whenever there are three or more.
+static std::map<std::string, int> dealKeys(std::vector<std::string> keys, const PrepOptions& o) {
+  std::sort(keys.begin(), keys.end(), [&](const std::string& a, const std::string& b) {
+    return stableHash(a, o.seed) < stableHash(b, o.seed);
+  });
+  const int64_t n = int64_t(keys.size());
+  auto share = [n](double fraction) {
+    int64_t k = int64_t(std::llround(double(n) * fraction));
+    return (fraction > 0 && n >= 3) ? std::max<int64_t>(1, k) : k;
+  };
+  const int64_t n_test = share(o.test_fraction), n_val = share(o.val_fraction);
+  std::map<std::string, int> split;
+  for (int64_t i = 0; i < n; ++i) split[keys[size_t(i)]] = i < n_test ? 2 : i < n_test + n_val ? 1 : 0;
+  return split;
+}
+
+int splitForKey(const std::string& key, uint64_t seed, double val_fraction, double test_fraction) {
+  const double u = double(stableHash(key, seed) >> 11) / double(1ull << 53);
+  return u < test_fraction ? 2 : u < test_fraction + val_fraction ? 1 : 0;
+}
+
+// Split per file: by group when asked (no group in two splits), otherwise
+// stratified per label so every class appears in every split.
+static std::vector<int> assignSplits(const std::vector<LabelledFile>& files, const PrepOptions& o) {
+  std::vector<int> split(files.size());
+  if (o.group_split) {
+    std::set<std::string> groups;
+    for (const auto& f : files) groups.insert(f.group);
+    auto dealt = dealKeys({groups.begin(), groups.end()}, o);
+    for (size_t i = 0; i < files.size(); ++i) split[i] = dealt[files[i].group];
+    return split;
+  }
+  std::map<std::string, std::vector<std::string>> per_label;
+  for (const auto& f : files) per_label[f.label].push_back(f.path);
+  std::map<std::string, int> dealt;
+  for (auto& entry : per_label) {
+    auto d = dealKeys(entry.second, o);
+    dealt.insert(d.begin(), d.end());
+  }
+  for (size_t i = 0; i < files.size(); ++i) split[i] = dealt[files[i].path];
+  return split;
+}
+
+namespace {
+
+// The three splits' .npy writers and running statistics.
+struct SplitWriters {
+  std::unique_ptr<NpyRowWriter> x[3], y[3];
+  std::unique_ptr<NormStatsAccumulator> stats;
+  SplitWriters(const std::string& dir, int64_t frames, int64_t features, bool frame_labels) {
+    for (int s = 0; s < 3; ++s) {
+      x[s] = std::make_unique<NpyRowWriter>(dir + "/" + kSplitNames[s] + "_x.npy",
+                                            std::vector<int64_t>{frames, features}, true);
+      y[s] = std::make_unique<NpyRowWriter>(dir + "/" + kSplitNames[s] + "_y.npy",
+                                            frame_labels ? std::vector<int64_t>{frames} : std::vector<int64_t>{},
+                                            false);
+    }
+    stats = std::make_unique<NormStatsAccumulator>(int(features));
+  }
+};
+
+std::string findLabelFile(const std::string& audio_path) {
+  for (const char* ext : {".txt", ".labels.txt"}) {
+    fs::path candidate = fs::path(audio_path).replace_extension(ext);
+    if (fs::exists(candidate)) return candidate.string();
+  }
+  throw FileError(audio_path, "no label file beside it (expected " +
+                                  fs::path(audio_path).replace_extension(".txt").string() + ")");
+}
+
+}  // namespace
+
+PrepSummary buildDataset(const PrepOptions& o, const ProgressFn& progress) {
+  o.Validate();
+  const bool frame_task = o.task == PrepTask::kFrame;
+  if (!frame_task && o.task != PrepTask::kClip) throw Error("internal: buildDataset needs clip or frame");
+  const FeatureOptions& fo = o.features;
+  std::vector<LabelledFile> files = labelFiles(findAudioFiles(o.inputs), o.label_pattern, o.group_pattern);
+  const std::vector<int> split_of = assignSplits(files, o);
+
+  PrepSummary summary;
+  std::vector<std::string>& labels = summary.labels;
+  if (frame_task) {
+    labels.push_back(o.default_label);
+  } else {
+    std::set<std::string> names;
+    for (const auto& f : files) names.insert(f.label);
+    labels.assign(names.begin(), names.end());
+  }
+
+  // Example length in samples and frames.
+  int64_t example_samples;
+  if (frame_task) {
+    example_samples = int64_t(o.window_seconds * fo.sample_rate_hz);
+  } else if (o.clip_seconds > 0) {
+    example_samples = int64_t(std::llround(o.clip_seconds * fo.sample_rate_hz));
+  } else {
+    double longest = 0;
+    for (const auto& f : files) longest = std::max(longest, AudioReader(f.path).info().duration_s());
+    example_samples = int64_t(std::ceil(longest * fo.sample_rate_hz));
+  }
+  const int64_t example_frames = fo.numFrames(example_samples);
+  const int64_t width = fo.numFeatures();
+
+  fs::create_directories(o.output_dir);
+  SplitWriters writers(o.output_dir, example_frames, width, frame_task);
+  Augmenter augmenter(o.augment, fo.sample_rate_hz, o.seed);
+  json examples = json::array();
+
+  auto writeExample = [&](int split, const Matrix& x, const std::vector<int64_t>& y, const LabelledFile& f,
+                          double offset_s, const json& augmentation) {
+    writers.x[split]->appendFloat(x.data.data());
+    if (frame_task) writers.y[split]->appendInt(y.data());
+    else writers.y[split]->appendInt(&y[0]);
+    if (split == 0)  // statistics from training frames only, padding excluded
+      for (int64_t t = 0; t < x.rows; ++t)
+        if (!frame_task || y[size_t(t)] >= 0) writers.stats->add(x.row(t));
+    json e = {{"split", kSplitNames[split]}, {"index", writers.x[split]->rows() - 1},
+              {"source", f.path}, {"group", f.group}, {"offset_s", offset_s},
+              {"augmented", !augmentation.is_null()}};
+    if (!frame_task) e["label"] = f.label;
+    if (!augmentation.is_null()) e["augmentation"] = augmentation;
+    examples.push_back(e);
+    summary.examples++;
+    summary.per_split[split]++;
+    if (!augmentation.is_null()) summary.augmented++;
+  };
+
+  // One recording (or one augmented copy of it) -> examples.
+  auto emit = [&](int split, std::vector<float> samples, const LabelledFile& f,
+                  const std::vector<Segment>& segments, const json& augmentation) {
+    if (!frame_task) {
+      samples.resize(size_t(example_samples), 0.f);  // pad or crop at the end
+      Matrix x = computeFeatures(fo, samples);
+      json aug = augmentation;
+      if (!aug.is_null() && fo.kind != FeatureKind::kWaveform) aug["masks"] = augmenter.maskFeatures(x);
+      const int64_t index = std::find(labels.begin(), labels.end(), f.label) - labels.begin();
+      writeExample(split, x, {index}, f, 0.0, aug);
+      return;
+    }
+    Matrix all = computeFeatures(fo, samples);
+    const double step_s = double(fo.hop_length) / fo.sample_rate_hz;
+    std::vector<int64_t> frame_labels = segmentsToFrames(segments, all.rows, step_s, labels, 0, false, f.path);
+    for (int64_t start = 0; start < all.rows; start += example_frames) {
+      Matrix x(example_frames, width, 0.f);
+      std::vector<int64_t> y(size_t(example_frames), -1);
+      const int64_t n = std::min(example_frames, all.rows - start);
+      std::copy(all.row(start), all.row(start) + n * width, x.data.begin());
+      std::copy(frame_labels.begin() + start, frame_labels.begin() + start + n, y.begin());
+      json aug = augmentation;
+      if (!aug.is_null()) aug["masks"] = augmenter.maskFeatures(x);
+      writeExample(split, x, y, f, double(start) * step_s, aug);
+    }
+  };
+
+  for (size_t i = 0; i < files.size(); ++i) {
+    const LabelledFile& f = files[i];
+    std::vector<Segment> segments;
+    if (frame_task) segments = readAudacityLabels(findLabelFile(f.path));
+    std::vector<float> samples = loadMono(f.path, fo.sample_rate_hz);
+    const int split = split_of[i];
+    for (int copy = 0; split == 0 && copy < o.augment.copies; ++copy) {
+      std::vector<float> augmented = samples;
+      json what = augmenter.augmentWaveform(augmented);
+      what["copy"] = copy + 1;
+      emit(split, std::move(augmented), f, segments, what);
+    }
+    emit(split, std::move(samples), f, segments, json());
+    summary.files++;
+    if (progress) progress(int64_t(i + 1), int64_t(files.size()));
+  }
+
+  json manifest = {
+      {"format", "podclean-dataset"},
+      {"format_version", 1},
+      {"podclean_version", PODCLEAN_VERSION},
+      {"task", toString(o.task)},
+      {"features", toJson(fo)},
+      {"labels", labels},
+      {"example_frames", example_frames},
+      {"example_samples", example_samples},
+      {"num_features", width},
+      {"seed", o.seed},
+      {"group_split", o.group_split},
+      {"norm_stats", writers.stats->finish().toJson()},
+      {"layout", frame_task ? "x: float32 [N, frames, features]; y: int64 [N, frames], -1 = padding"
+                            : "x: float32 [N, frames, features]; y: int64 [N] class index"},
+      {"splits", json::object()},
+      {"examples", examples},
+  };
+  for (int s = 0; s < 3; ++s) {
+    writers.x[s]->finish();
+    writers.y[s]->finish();
+    manifest["splits"][kSplitNames[s]] = {{"x", std::string(kSplitNames[s]) + "_x.npy"},
+                                          {"y", std::string(kSplitNames[s]) + "_y.npy"},
+                                          {"count", summary.per_split[s]}};
+  }
+  writeTextFile(o.output_dir + "/manifest.json", manifest.dump(1) + "\n");
+  return summary;
+}
+
+}  // namespace podclean
