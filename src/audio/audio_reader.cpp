@@ -35,7 +35,7 @@ AudioReader::AudioReader(const std::string& path) : path_(path), handle_(new Han
   handle_->file = sf_open(path.c_str(), SFM_READ, &sf_info);
   if (!handle_->file) {
     std::string why = sf_strerror(nullptr);
-    if (why.find("nrecognised") != std::string::npos ||
+    if (why.find("recognised") != std::string::npos ||
         why.find("not supported") != std::string::npos)
       why = "not a supported audio file (" + why + ")";
     throw FileError(path, "cannot read audio: " + why);

@@ -170,6 +170,14 @@ Matrix computeFeatures(const FeatureOptions& options, const std::vector<float>& 
     std::copy(samples.begin(), samples.end(), m.data.begin());
     return m;
   }
+  if (options.streamable()) {  // exactly what a streaming consumer sees
+    OnlineFeatureExtractor extractor(options);
+    extractor.acceptWaveform(samples.data(), samples.size());
+    extractor.inputFinished();
+    Matrix out(0, options.numFeatures());
+    extractor.takeFrames(out);
+    return out;
+  }
   // Stage 1 streams: power or mel power (dB and DCT wait for clip-wide maxima).
   FeatureOptions raw = options;
   raw.delta_order = 0;

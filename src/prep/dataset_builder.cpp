@@ -136,7 +136,9 @@ PrepSummary buildDataset(const PrepOptions& o, const ProgressFn& progress) {
     for (const auto& f : files) longest = std::max(longest, AudioReader(f.path).info().duration_s());
     example_samples = int64_t(std::ceil(longest * fo.sample_rate_hz));
   }
-  const int64_t example_frames = fo.numFrames(example_samples);
+  const int64_t example_frames =
+      frame_task ? std::max<int64_t>(1, std::llround(o.window_seconds * fo.sample_rate_hz / fo.hop_length))
+                 : fo.numFrames(example_samples);
   const int64_t width = fo.numFeatures();
 
   fs::create_directories(o.output_dir);

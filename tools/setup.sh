@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs podclean's build and run-time dependencies from Debian and builds
+# it in Release under build/. Safe to run again. Usage: bash tools/setup.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+PACKAGES=(
+  build-essential cmake pkg-config
+  libsndfile1-dev libfftw3-dev libsoxr-dev
+  libtorch-dev libopenblas0-openmp
+  libcli11-dev libspdlog-dev nlohmann-json3-dev catch2
+  portaudio19-dev
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$(nproc)"
+echo "setup: built build/podclean" >&2
