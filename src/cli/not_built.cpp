@@ -22,9 +22,6 @@ void addClassifyCommand(CLI::App& app) {
 void addListenCommand(CLI::App& app) {
   addPlaceholder(app, "listen", "Live keyword spotting from a microphone");
 }
-void addTrainCommand(CLI::App& app) {
-  addPlaceholder(app, "train", "Train Conv1D / Conv2D / GRU models");
-}
 void addCleanCommand(CLI::App& app) {
   addPlaceholder(app, "clean", "Remove dead air, breaths and clicks from podcasts");
 }

@@ -16,6 +16,7 @@ void addPrepCommand(CLI::App& app) {
   (*text)["features"] = "mel";
   (*text)["scale"] = "slaney";
   (*text)["norm"] = "slaney";
+  (*text)["ref"] = "1.0";
   CLI::App* sub = app.add_subcommand("prep",
       "Turn raw recordings into a training dataset (manifest.json + .npy) or into pieces.\n\n"
       "Examples:\n"
@@ -41,6 +42,7 @@ void addPrepCommand(CLI::App& app) {
   feat->add_option("--mel-scale", (*text)["scale"], "slaney | htk");
   feat->add_option("--mel-norm", (*text)["norm"], "slaney | none");
   feat->add_option("--n-mfcc", f.n_mfcc, "MFCC coefficients");
+  feat->add_option("--db-ref", (*text)["ref"], "power_to_db reference: a number, or max (= each clip's loudest point)");
   feat->add_option("--top-db", f.top_db, "Floor log features at clip max - this (dB; <0 = off)");
   feat->add_option("--deltas", f.delta_order, "Append deltas: 0, 1 or 2");
   auto* lab = sub->add_option_group("Labels and splits");
@@ -49,6 +51,7 @@ void addPrepCommand(CLI::App& app) {
                   "(default: the parent folder is the label)");
   lab->add_option("--group-from-name", o.group_pattern, "Pattern with {group} for the split key");
   lab->add_flag("--group-split", o.group_split, "Keep each {group} (e.g. speaker) in one split");
+  lab->add_option("--test-groups", o.test_groups, "These groups form the test split (e.g. one speaker per fold)")->delimiter(',');
   lab->add_option("--val", o.val_fraction, "Validation fraction");
   lab->add_option("--test", o.test_fraction, "Test fraction");
   lab->add_option("--seed", o.seed, "Seed for splits and augmentation");
@@ -83,6 +86,13 @@ void addPrepCommand(CLI::App& app) {
     if (norm != "slaney" && norm != "none") throw UsageError("--mel-norm '" + norm + "': use slaney or none");
     o.features.mel_scale = scale == "htk" ? MelScale::kHtk : MelScale::kSlaney;
     o.features.mel_norm = norm == "none" ? MelNorm::kNone : MelNorm::kSlaney;
+    const std::string& ref = (*text)["ref"];
+    try {
+      o.features.db_ref = ref == "max" ? 0.0 : std::stod(ref);
+    } catch (const std::exception&) {
+      throw UsageError("--db-ref '" + ref + "': use a positive number or max");
+    }
+    if (ref != "max" && !(o.features.db_ref > 0)) throw UsageError("--db-ref must be > 0 or max");
     if (o.task == PrepTask::kSplitFixed || o.task == PrepTask::kSplitSilence) {
       const int64_t pieces = splitRecordings(o);
       spdlog::info("wrote {} pieces to {} (list in pieces.csv)", pieces, o.output_dir);

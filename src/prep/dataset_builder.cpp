@@ -60,6 +60,26 @@ int splitForKey(const std::string& key, uint64_t seed, double val_fraction, doub
 // stratified per label so every class appears in every split.
 static std::vector<int> assignSplits(const std::vector<LabelledFile>& files, const PrepOptions& o) {
   std::vector<int> split(files.size());
+  if (!o.test_groups.empty()) {  // held-out groups (cross-validation folds): test; the rest train/val
+    PrepOptions rest = o;
+    rest.test_groups.clear();
+    rest.group_split = false;
+    rest.test_fraction = 0;
+    std::vector<LabelledFile> others;
+    std::vector<size_t> where;
+    for (size_t i = 0; i < files.size(); ++i) {
+      const bool held_out = std::find(o.test_groups.begin(), o.test_groups.end(), files[i].group) != o.test_groups.end();
+      split[i] = 2;
+      if (!held_out) {
+        others.push_back(files[i]);
+        where.push_back(i);
+      }
+    }
+    if (others.size() == files.size()) throw UsageError("--test-groups: no file has any of these groups");
+    std::vector<int> inner = assignSplits(others, rest);
+    for (size_t k = 0; k < where.size(); ++k) split[where[k]] = inner[k];
+    return split;
+  }
   if (o.group_split) {
     std::set<std::string> groups;
     for (const auto& f : files) groups.insert(f.group);

@@ -34,6 +34,7 @@ struct PrepOptions {
   double window_seconds = 5.0;       // frame tasks: examples of this many seconds
   std::string default_label = "background";  // frame tasks: unlabelled time
   bool group_split = false;          // keep every {group} in one split
+  std::vector<std::string> test_groups;  // these groups are the test split; the rest train/val
   double val_fraction = 0.1, test_fraction = 0.1;
   uint64_t seed = 1;
   AugmentOptions augment;

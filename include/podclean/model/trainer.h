@@ -1,0 +1,65 @@
+// Training and evaluation on a dataset made by `podclean prep`.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "podclean/model/model.h"
+
+namespace podclean {
+
+struct TrainOptions {
+  std::string dataset_dir;
+  std::string output_path;         // best model; also <stem>.last.pt and <stem>.metrics.json
+  ModelSpec spec;                  // arch and sizes; features/classes come from the dataset
+  int epochs = 40;
+  int batch_size = 32;
+  double learning_rate = 2e-3;     // AdamW, cosine decay to 1 % over the epochs
+  double weight_decay = 1e-3;
+  int patience = 10;               // early stopping: epochs without a better validation score
+  bool class_weights = true;       // inverse-frequency weights (frame tasks are imbalanced)
+  int time_masks = 2, time_mask_frames = 10;   // on-the-fly SpecAugment per example
+  int freq_masks = 2, freq_mask_bands = 6;
+  uint64_t seed = 1;
+  int threads = 0;                 // 0 = LibTorch's default
+  std::string device = "cpu";      // cpu | cuda
+  bool resume = false;             // continue from <stem>.last.pt
+  void Validate() const;
+};
+
+struct EpochReport {
+  int epoch = 0, epochs = 0;
+  double train_loss = 0, val_loss = 0, val_score = 0, seconds = 0, learning_rate = 0;
+  bool best = false;
+};
+
+struct TrainCallbacks {
+  std::function<void(int epoch, int64_t batch, int64_t batches, double running_loss)> on_batch;
+  std::function<void(const EpochReport&)> on_epoch;
+};
+
+// Trains, writes the best model, the last checkpoint and the metrics JSON;
+// returns the metrics JSON.
+nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& callbacks = {});
+
+struct Evaluation {
+  std::vector<std::string> labels;
+  int64_t count = 0;                              // clips or frames scored
+  double accuracy = 0;
+  std::vector<double> precision, recall, f1;      // per class
+  std::vector<std::vector<int64_t>> confusion;    // [true][predicted]
+  // Frame tasks: precision/recall of `positive` when P(positive) >= threshold.
+  std::string positive;
+  std::vector<nlohmann::json> sweep;              // {threshold, precision, recall, f1}
+  nlohmann::json toJson() const;
+  std::string table() const;                      // for the terminal
+};
+
+// split: train | val | test. positive: class for the threshold sweep
+// ("" = "speech" if present, else class 1).
+Evaluation evaluateModel(const Model& model, const std::string& dataset_dir, const std::string& split,
+                         const std::string& positive = "");
+
+}  // namespace podclean

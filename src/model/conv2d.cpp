@@ -1,0 +1,39 @@
+#include "networks.h"
+
+namespace podclean {
+
+namespace {
+
+struct Conv2dNet : AudioNet {
+  explicit Conv2dNet(const ModelSpec& s) {
+    int in = 1, out = s.channels;
+    for (int i = 0; i < s.layers; ++i) {
+      blocks->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, s.kernel).padding(s.kernel / 2)));
+      blocks->push_back(torch::nn::BatchNorm2d(out));
+      blocks->push_back(torch::nn::ReLU());
+      blocks->push_back(torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2).ceil_mode(true)));
+      in = out;
+      out = std::min(out * 2, s.channels * 4);
+    }
+    blocks->push_back(torch::nn::AdaptiveAvgPool2d(torch::nn::AdaptiveAvgPool2dOptions({4, 4})));
+    head->push_back(torch::nn::Flatten());
+    head->push_back(torch::nn::Dropout(s.dropout));
+    head->push_back(torch::nn::Linear(in * 16, s.hidden));
+    head->push_back(torch::nn::ReLU());
+    head->push_back(torch::nn::Dropout(s.dropout));
+    head->push_back(torch::nn::Linear(s.hidden, s.num_classes));
+    register_module("blocks", blocks);
+    register_module("head", head);
+  }
+  torch::Tensor forward(torch::Tensor x) override {
+    // [B, T, F] -> image [B, 1, F, T]
+    return head->forward(blocks->forward(x.transpose(1, 2).unsqueeze(1)));
+  }
+  torch::nn::Sequential blocks, head;
+};
+
+}  // namespace
+
+std::shared_ptr<AudioNet> makeConv2d(const ModelSpec& spec) { return std::make_shared<Conv2dNet>(spec); }
+
+}  // namespace podclean

@@ -1,0 +1,220 @@
+#include "podclean/model/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <random>
+
+#include "networks.h"
+#include "podclean/dsp/feature_json.h"
+#include "podclean/prep/dataset.h"
+#include "podclean/util/atomic_file.h"
+#include "podclean/util/error.h"
+
+namespace podclean {
+
+void TrainOptions::Validate() const {
+  if (epochs < 1) throw UsageError("--epochs must be >= 1");
+  if (batch_size < 1) throw UsageError("--batch-size must be >= 1");
+  if (!(learning_rate > 0)) throw UsageError("--lr must be > 0");
+  if (weight_decay < 0) throw UsageError("--weight-decay must be >= 0");
+  if (device != "cpu" && device != "cuda") throw UsageError("--device '" + device + "': use cpu or cuda");
+  if (device == "cuda" && !torch::cuda::is_available())
+    throw UsageError("--device cuda: this LibTorch build has no CUDA or no GPU is visible (Debian's is CPU-only)");
+  if (output_path.empty()) throw UsageError("-o/--output model path is required");
+}
+
+static std::string sidePath(const std::string& model_path, const std::string& suffix) {
+  std::filesystem::path p(model_path);
+  return (p.parent_path() / (p.stem().string() + suffix)).string();
+}
+
+namespace {
+
+struct Tensors {
+  torch::Tensor x, y;  // x [N, T, F] normalised; y [N] or [N, T]
+};
+
+Tensors toTensors(DatasetSplit split, const NormStats& norm, bool frame_task) {
+  Tensors t;
+  t.x = torch::from_blob(split.x.data(), {split.count, split.frames, split.features}).clone();
+  if (!norm.empty()) {
+    auto mean = torch::from_blob(const_cast<float*>(norm.mean.data()), {int64_t(norm.mean.size())}).clone();
+    auto std = torch::from_blob(const_cast<float*>(norm.std.data()), {int64_t(norm.std.size())}).clone();
+    t.x = (t.x - mean) / std;
+  }
+  auto y = torch::from_blob(split.y.data(), {int64_t(split.y.size())}, torch::kLong).clone();
+  t.y = frame_task ? y.view({split.count, split.frames}) : y;
+  return t;
+}
+
+// SpecAugment in place on a batch [B, T, F]: zero (= the normalised mean) masks.
+void specAugment(torch::Tensor& x, const TrainOptions& o, std::mt19937_64& rng) {
+  const int64_t b = x.size(0), t = x.size(1), f = x.size(2);
+  auto draw = [&rng](int64_t hi) { return hi <= 0 ? int64_t(0) : int64_t(rng() % uint64_t(hi + 1)); };
+  for (int64_t i = 0; i < b; ++i) {
+    auto example = x[i];
+    for (int m = 0; m < o.time_masks; ++m) {
+      const int64_t w = draw(std::min<int64_t>(o.time_mask_frames, t / 5));
+      const int64_t s = draw(t - w);
+      if (w) example.narrow(0, s, w).zero_();
+    }
+    for (int m = 0; m < o.freq_masks; ++m) {
+      const int64_t w = draw(std::min<int64_t>(o.freq_mask_bands, f / 4));
+      const int64_t s = draw(f - w);
+      if (w) example.narrow(1, s, w).zero_();
+    }
+  }
+}
+
+torch::Tensor lossFor(const torch::Tensor& logits, const torch::Tensor& y, const torch::Tensor& weights) {
+  auto options = torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-1);
+  if (weights.defined()) options.weight(weights);
+  if (logits.dim() == 3) return torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(2)}), y.reshape({-1}), options);
+  return torch::nn::functional::cross_entropy(logits, y, options);
+}
+
+// Validation: mean loss and score (clip accuracy, or frame accuracy over labelled frames).
+std::pair<double, double> validate(AudioNet& net, const Tensors& data, const torch::Tensor& weights,
+                                   const torch::Device& device, int batch_size) {
+  torch::NoGradGuard no_grad;
+  net.eval();
+  double loss_sum = 0;
+  int64_t correct = 0, counted = 0, batches = 0;
+  for (int64_t start = 0; start < data.x.size(0); start += batch_size) {
+    const int64_t n = std::min<int64_t>(batch_size, data.x.size(0) - start);
+    auto x = data.x.narrow(0, start, n).to(device), y = data.y.narrow(0, start, n).to(device);
+    auto logits = net.forward(x);
+    loss_sum += lossFor(logits, y, weights).item<double>();
+    ++batches;
+    auto predicted = logits.argmax(-1);
+    auto labelled = y >= 0;
+    correct += (predicted.eq(y) & labelled).sum().item<int64_t>();
+    counted += labelled.sum().item<int64_t>();
+  }
+  return {batches ? loss_sum / double(batches) : 0.0, counted ? double(correct) / double(counted) : 0.0};
+}
+
+}  // namespace
+
+nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& callbacks) {
+  options.Validate();
+  if (options.threads > 0) torch::set_num_threads(options.threads);
+  torch::manual_seed(options.seed);
+  std::mt19937_64 rng(options.seed);
+  const torch::Device device(options.device == "cuda" ? torch::kCUDA : torch::kCPU);
+
+  Dataset dataset = Dataset::open(options.dataset_dir);
+  Tensors train = toTensors(dataset.load("train"), dataset.norm, dataset.frame_task);
+  Tensors val = toTensors(dataset.load("val"), dataset.norm, dataset.frame_task);
+  if (train.x.size(0) == 0) throw FileError(options.dataset_dir, "the training split is empty");
+  if (val.x.size(0) == 0) val = train;  // no validation split: select on training data (said in the metrics)
+
+  ModelMeta meta;
+  meta.spec = options.spec;
+  meta.spec.task = dataset.frame_task ? ModelTask::kFrame : ModelTask::kClip;
+  meta.spec.num_features = int(train.x.size(2));
+  meta.spec.num_classes = int(dataset.labels.size());
+  meta.labels = dataset.labels;
+  meta.features = dataset.features;
+  meta.norm = dataset.norm;
+  const std::string last_path = sidePath(options.output_path, ".last.pt");
+  int first_epoch = 1;
+  double best_score = -1;
+  Model model = Model::create(meta, options.seed);
+  if (options.resume) {
+    if (!std::filesystem::exists(last_path)) throw FileError(last_path, "no checkpoint to resume from");
+    model = Model::load(last_path);
+    if (model.meta().spec.toJson() != meta.spec.toJson())
+      throw FileError(last_path, "checkpoint was trained with another architecture or dataset");
+    first_epoch = model.meta().training.value("epochs_done", 0) + 1;
+    best_score = model.meta().training.value("best_val_score", -1.0);
+  }
+  AudioNet& net = *model.impl()->net;
+  net.to(device);
+
+  torch::Tensor weights;  // inverse class frequency, normalised to mean 1
+  if (options.class_weights) {
+    auto labelled = train.y.reshape({-1});
+    labelled = labelled.masked_select(labelled >= 0);
+    auto counts = torch::bincount(labelled, {}, meta.spec.num_classes).to(torch::kFloat).clamp_min(1);
+    weights = (counts.sum() / counts);
+    weights = (weights / weights.mean()).to(device);
+  }
+
+  torch::optim::AdamW optimizer(net.parameters(),
+                                torch::optim::AdamWOptions(options.learning_rate).weight_decay(options.weight_decay));
+  const std::string optimizer_path = sidePath(options.output_path, ".last.optim");
+  if (options.resume && std::filesystem::exists(optimizer_path)) torch::load(optimizer, optimizer_path);
+
+  nlohmann::json history = nlohmann::json::array();
+  int since_best = 0;
+  const int64_t n = train.x.size(0);
+  const int64_t batches = (n + options.batch_size - 1) / options.batch_size;
+  for (int epoch = first_epoch; epoch <= options.epochs; ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const double progress = double(epoch - 1) / std::max(1, options.epochs - 1);
+    const double lr = options.learning_rate * (0.01 + 0.99 * 0.5 * (1 + std::cos(M_PI * progress)));
+    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    net.train();
+    auto order = torch::randperm(n, torch::kLong);
+    double loss_sum = 0;
+    for (int64_t b = 0; b < batches; ++b) {
+      auto index = order.narrow(0, b * options.batch_size, std::min<int64_t>(options.batch_size, n - b * options.batch_size));
+      auto x = train.x.index_select(0, index);
+      specAugment(x, options, rng);
+      auto y = train.y.index_select(0, index).to(device);
+      optimizer.zero_grad();
+      auto loss = lossFor(net.forward(x.to(device)), y, weights);
+      const double value = loss.item<double>();
+      if (!std::isfinite(value))
+        throw Error("training diverged (loss is " + std::to_string(value) + " at epoch " + std::to_string(epoch) +
+                    "); try a lower --lr");
+      loss.backward();
+      optimizer.step();
+      loss_sum += value;
+      if (callbacks.on_batch) callbacks.on_batch(epoch, b + 1, batches, loss_sum / double(b + 1));
+    }
+    auto [val_loss, val_score] = validate(net, val, weights, device, 256);
+    EpochReport report;
+    report.epoch = epoch;
+    report.epochs = options.epochs;
+    report.train_loss = loss_sum / double(batches);
+    report.val_loss = val_loss;
+    report.val_score = val_score;
+    report.learning_rate = lr;
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    report.best = val_score > best_score;
+    history.push_back({{"epoch", epoch}, {"train_loss", report.train_loss}, {"val_loss", val_loss},
+                       {"val_accuracy", val_score}, {"lr", lr}, {"seconds", report.seconds}});
+    model.meta().training = {{"dataset", std::filesystem::absolute(options.dataset_dir).string()},
+                             {"epochs_done", epoch},
+                             {"val_accuracy", val_score},
+                             {"seed", options.seed},
+                             {"date", std::to_string(std::time(nullptr))},
+                             {"podclean_version", PODCLEAN_VERSION}};
+    net.to(torch::kCPU);
+    net.eval();
+    if (report.best) {
+      best_score = val_score;
+      since_best = 0;
+      model.meta().training["best_val_score"] = best_score;
+      model.save(options.output_path);
+    } else {
+      ++since_best;
+    }
+    model.meta().training["best_val_score"] = best_score;
+    model.save(last_path);
+    torch::save(optimizer, optimizer_path);
+    net.to(device);
+    if (callbacks.on_epoch) callbacks.on_epoch(report);
+    if (since_best >= options.patience) break;
+  }
+  nlohmann::json metrics = {{"model", options.output_path}, {"dataset", options.dataset_dir},
+                            {"spec", meta.spec.toJson()}, {"parameters", model.parameterCount()},
+                            {"best_val_accuracy", best_score}, {"history", history}};
+  writeTextFile(sidePath(options.output_path, ".metrics.json"), metrics.dump(1) + "\n");
+  return metrics;
+}
+
+}  // namespace podclean
