@@ -22,8 +22,5 @@ void addClassifyCommand(CLI::App& app) {
 void addListenCommand(CLI::App& app) {
   addPlaceholder(app, "listen", "Live keyword spotting from a microphone");
 }
-void addCleanCommand(CLI::App& app) {
-  addPlaceholder(app, "clean", "Remove dead air, breaths and clicks from podcasts");
-}
 
 }  // namespace podclean::cli

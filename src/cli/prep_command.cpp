@@ -58,6 +58,7 @@ void addPrepCommand(CLI::App& app) {
   lab->add_option("--clip-seconds", o.clip_seconds, "Clip tasks: pad/crop to this length (0 = longest)");
   lab->add_option("--window-seconds", o.window_seconds, "Frame tasks: example length");
   lab->add_option("--default-label", o.default_label, "Frame tasks: label of unlabelled time");
+  lab->add_option("--labels", o.labels, "Frame tasks: the label names, in this order (others are errors)")->delimiter(',');
   auto* aug = sub->add_option_group("Augmentation (training split only)");
   aug->add_option("--augment", o.augment.copies, "Augmented copies per training example");
   aug->add_option("--aug-gain-db", o.augment.gain_db, "Random gain within +/- dB");

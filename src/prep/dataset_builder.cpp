@@ -139,6 +139,8 @@ PrepSummary buildDataset(const PrepOptions& o, const ProgressFn& progress) {
   std::vector<std::string>& labels = summary.labels;
   if (frame_task) {
     labels.push_back(o.default_label);
+    for (const auto& name : o.labels)
+      if (name != o.default_label) labels.push_back(name);
   } else {
     std::set<std::string> names;
     for (const auto& f : files) names.insert(f.label);
@@ -199,7 +201,7 @@ PrepSummary buildDataset(const PrepOptions& o, const ProgressFn& progress) {
     }
     Matrix all = computeFeatures(fo, samples);
     const double step_s = double(fo.hop_length) / fo.sample_rate_hz;
-    std::vector<int64_t> frame_labels = segmentsToFrames(segments, all.rows, step_s, labels, 0, false, f.path);
+    std::vector<int64_t> frame_labels = segmentsToFrames(segments, all.rows, step_s, labels, 0, !o.labels.empty(), f.path);
     for (int64_t start = 0; start < all.rows; start += example_frames) {
       Matrix x(example_frames, width, 0.f);
       std::vector<int64_t> y(size_t(example_frames), -1);

@@ -38,8 +38,8 @@ void PrepOptions::Validate() const {
   augment.Validate();
   if (clip_seconds < 0) throw UsageError("--clip-seconds must be >= 0 (0 = longest clip)");
   if (window_seconds <= 0) throw UsageError("--window-seconds must be > 0");
-  if (val_fraction < 0 || test_fraction < 0 || val_fraction + test_fraction >= 1)
-    throw UsageError("--val and --test must be >= 0 and leave room for training");
+  if (val_fraction < 0 || test_fraction < 0 || val_fraction + test_fraction > 1)
+    throw UsageError("--val and --test must be >= 0 and add up to at most 1");
   if (piece_seconds <= 0) throw UsageError("--piece-seconds must be > 0");
   if (min_silence_s <= 0) throw UsageError("--min-silence must be > 0");
   if (silence_threshold_db >= 0) throw UsageError("--silence-db must be below 0 dBFS");

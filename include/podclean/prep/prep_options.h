@@ -33,6 +33,7 @@ struct PrepOptions {
   double clip_seconds = 0;           // clip tasks: 0 = longest clip
   double window_seconds = 5.0;       // frame tasks: examples of this many seconds
   std::string default_label = "background";  // frame tasks: unlabelled time
+  std::vector<std::string> labels;   // frame tasks: fixed label order (default label first); others refused
   bool group_split = false;          // keep every {group} in one split
   std::vector<std::string> test_groups;  // these groups are the test split; the rest train/val
   double val_fraction = 0.1, test_fraction = 0.1;
