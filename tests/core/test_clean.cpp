@@ -147,7 +147,7 @@ TEST_CASE("crossfades leave no jump and the output keeps rate, channels and form
   CHECK(worst < 0.05);
 }
 
-TEST_CASE("--apply-cuts of a --cuts file reproduces the same output", "[clean]") {
+TEST_CASE("applying a written cut list reproduces the same output", "[clean]") {
   testutil::TempDir dir("apply");
   Episode e = buildEpisode({1.0, 2.0, 1.0});
   writeMono(dir / "ep.wav", e.audio.data(), int64_t(e.audio.size()), 16000);
