@@ -24,7 +24,7 @@ struct CleanArgs {
   std::vector<std::string> inputs;
   std::string output_dir, name_template = "{stem}{ext}", format, method = "neural", model, apply_cuts;
   std::vector<std::string> keep = {"speech"};
-  double silence_db = -35.0;
+  double silence_db = -45.0;
   int jobs = 1;
   CleanFileOptions file;
 };

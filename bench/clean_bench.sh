@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# End-to-end speed and memory of `podclean clean` (decode, analyse, cut,
+# encode) on long files made by looping data/sample-episode.mp3 (speech with
+# pauses). Prints wall time, real-time factor and peak memory (max RSS).
+# Usage: bash bench/clean_bench.sh [WORK_DIR]   (needs sox and GNU time)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+W=${1:-/tmp/podclean-clean-bench}
+mkdir -p "$W"
+P=build/podclean
+make_long() {  # $1 hours, $2 output
+  [ -f "$2" ] && return
+  [ -f "$W/one.wav" ] || sox data/sample-episode.mp3 -r 44100 -c 1 -b 16 "$W/one.wav"
+  local reps=$(python3 -c "import math; print(math.ceil($1 * 3600 / $(soxi -D "$W/one.wav")) + 1)")
+  sox "$W/one.wav" "$2" repeat $((reps - 1)) trim 0 $(($1 * 3600))
+}
+make_long 1 "$W/hour.wav"
+make_long 3 "$W/three-hours.wav"
+[ -f "$W/hour.mp3" ] || sox "$W/hour.wav" -C 96 "$W/hour.mp3"
+run() {  # $1 label, $2 input, $3 audio seconds, rest: extra options
+  local label=$1 input=$2 seconds=$3; shift 3
+  rm -rf "$W/out"
+  /usr/bin/time -f "%e %M" -o "$W/time.txt" $P clean "$input" -o "$W/out" --quiet "$@" >/dev/null
+  read -r wall rss < "$W/time.txt"
+  python3 -c "print(f'{\"$label\":34s} {$wall:7.2f} s  {$seconds/$wall:7.0f}x real time  peak {$rss/1024:6.1f} MB')"
+}
+echo "podclean clean, $(nproc) cores, $(date -u +%F)"
+/usr/bin/time -f "%M" -o "$W/time.txt" $P --version >/dev/null
+echo "baseline: the binary alone (LibTorch, BLAS loaded) peaks at $(( $(cat "$W/time.txt") / 1024 )) MB"
+run "1 h WAV 44.1 kHz, neural" "$W/hour.wav" 3600
+run "1 h WAV 44.1 kHz, energy" "$W/hour.wav" 3600 --method energy
+run "1 h MP3 44.1 kHz, neural" "$W/hour.mp3" 3600
+run "3 h WAV 44.1 kHz, neural" "$W/three-hours.wav" 10800
