@@ -43,6 +43,8 @@ void addTrainCommand(CLI::App& app) {
   sub->add_flag("--no-class-weights", *no_weights, "Do not weight classes by inverse frequency");
   sub->add_option("--time-masks", o.time_masks, "SpecAugment time masks per example");
   sub->add_option("--freq-masks", o.freq_masks, "SpecAugment feature masks per example");
+  sub->add_option("--time-stretch", o.time_stretch, "Clip tasks: random tempo change within +/- this");
+  sub->add_option("--freq-warp", o.freq_warp, "Random stretch of the feature axis within +/- this");
   sub->add_option("--seed", o.seed, "Random seed");
   sub->add_option("--threads", o.threads, "CPU threads");
   sub->add_option("--device", o.device, "cpu | cuda");

@@ -129,6 +129,26 @@ int64_t OnlineFeatureExtractor::takeFrames(Matrix& out) {
   return n;
 }
 
+std::vector<float> prepareClip(const FeatureOptions& options, std::vector<float> samples, int64_t length_samples) {
+  if (options.trim_db > 0 && !samples.empty()) {
+    const size_t hop = size_t(std::max(1, options.sample_rate_hz / 100));
+    std::vector<double> energy;
+    for (size_t i = 0; i < samples.size(); i += hop) {
+      double e = 0;
+      for (size_t j = i; j < std::min(samples.size(), i + hop); ++j) e += double(samples[j]) * samples[j];
+      energy.push_back(e / double(hop));
+    }
+    const double floor = *std::max_element(energy.begin(), energy.end()) * std::pow(10.0, -options.trim_db / 10.0);
+    size_t first = 0, last = energy.size();
+    while (first < last && energy[first] < floor) ++first;
+    while (last > first && energy[last - 1] < floor) --last;
+    samples = std::vector<float>(samples.begin() + long(first * hop),
+                                 samples.begin() + long(std::min(samples.size(), last * hop)));
+  }
+  samples.resize(size_t(length_samples), 0.f);
+  return samples;
+}
+
 void powerToDb(std::vector<float>& data, double ref, double amin, double top_db) {
   if (data.empty()) return;
   if (ref <= 0) ref = *std::max_element(data.begin(), data.end());

@@ -26,6 +26,7 @@ nlohmann::json toJson(const FeatureOptions& o) {
       {"n_mfcc", o.n_mfcc},
       {"lifter", o.lifter},
       {"delta_order", o.delta_order},
+      {"trim_db", o.trim_db},
       {"num_features", o.numFeatures()},
   };
 }
@@ -52,6 +53,7 @@ FeatureOptions featureOptionsFromJson(const nlohmann::json& j) {
     get("n_mfcc", o.n_mfcc);
     get("lifter", o.lifter);
     get("delta_order", o.delta_order);
+    get("trim_db", o.trim_db);
     std::string text;
     if (j.contains("pad_mode")) {
       text = j.at("pad_mode").get<std::string>();

@@ -15,10 +15,12 @@ struct Conv2dNet : AudioNet {
       in = out;
       out = std::min(out * 2, s.channels * 4);
     }
-    blocks->push_back(torch::nn::AdaptiveAvgPool2d(torch::nn::AdaptiveAvgPool2dOptions({4, 4})));
+    // Frequency keeps 4 coarse bands; time is max-pooled over the whole clip, so where in
+    // the (padded) clip a word sits, and how fast it is said, matter less.
+    blocks->push_back(torch::nn::AdaptiveMaxPool2d(torch::nn::AdaptiveMaxPool2dOptions({4, 1})));
     head->push_back(torch::nn::Flatten());
     head->push_back(torch::nn::Dropout(s.dropout));
-    head->push_back(torch::nn::Linear(in * 16, s.hidden));
+    head->push_back(torch::nn::Linear(in * 4, s.hidden));
     head->push_back(torch::nn::ReLU());
     head->push_back(torch::nn::Dropout(s.dropout));
     head->push_back(torch::nn::Linear(s.hidden, s.num_classes));

@@ -67,6 +67,31 @@ void specAugment(torch::Tensor& x, const TrainOptions& o, std::mt19937_64& rng) 
   }
 }
 
+// Resizes one example [T, F] by factors along time and features, then crops
+// or pads (edge values) back to [T, F]: tempo and vocal-tract-length variety.
+torch::Tensor warpExample(const torch::Tensor& example, double time_factor, double feature_factor) {
+  const int64_t t = example.size(0), f = example.size(1);
+  const int64_t new_t = std::max<int64_t>(1, std::llround(double(t) * time_factor));
+  const int64_t new_f = std::max<int64_t>(1, std::llround(double(f) * feature_factor));
+  namespace F = torch::nn::functional;
+  auto resized = F::interpolate(example.unsqueeze(0).unsqueeze(0),
+                                F::InterpolateFuncOptions().size(std::vector<int64_t>{new_t, new_f}).mode(torch::kBilinear).align_corners(false))[0][0];
+  if (new_f >= f) resized = resized.narrow(1, 0, f);
+  else resized = torch::cat({resized, resized.narrow(1, new_f - 1, 1).expand({new_t, f - new_f})}, 1);
+  if (new_t >= t) return resized.narrow(0, 0, t);
+  return torch::cat({resized, resized.narrow(0, new_t - 1, 1).expand({t - new_t, f})}, 0);
+}
+
+void warpBatch(torch::Tensor& x, const TrainOptions& o, bool clip_task, std::mt19937_64& rng) {
+  if ((!clip_task || o.time_stretch <= 0) && o.freq_warp <= 0) return;
+  std::uniform_real_distribution<double> unit(-1.0, 1.0);
+  for (int64_t i = 0; i < x.size(0); ++i) {
+    const double time_factor = clip_task ? 1.0 + o.time_stretch * unit(rng) : 1.0;
+    const double feature_factor = 1.0 + o.freq_warp * unit(rng);
+    x[i].copy_(warpExample(x[i], time_factor, feature_factor));
+  }
+}
+
 torch::Tensor lossFor(const torch::Tensor& logits, const torch::Tensor& y, const torch::Tensor& weights) {
   auto options = torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-1);
   if (weights.defined()) options.weight(weights);
@@ -162,6 +187,7 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
     for (int64_t b = 0; b < batches; ++b) {
       auto index = order.narrow(0, b * options.batch_size, std::min<int64_t>(options.batch_size, n - b * options.batch_size));
       auto x = train.x.index_select(0, index);
+      warpBatch(x, options, !dataset.frame_task, rng);
       specAugment(x, options, rng);
       auto y = train.y.index_select(0, index).to(device);
       optimizer.zero_grad();

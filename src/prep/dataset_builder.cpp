@@ -191,8 +191,7 @@ PrepSummary buildDataset(const PrepOptions& o, const ProgressFn& progress) {
   auto emit = [&](int split, std::vector<float> samples, const LabelledFile& f,
                   const std::vector<Segment>& segments, const json& augmentation) {
     if (!frame_task) {
-      samples.resize(size_t(example_samples), 0.f);  // pad or crop at the end
-      Matrix x = computeFeatures(fo, samples);
+      Matrix x = computeFeatures(fo, prepareClip(fo, std::move(samples), example_samples));
       json aug = augmentation;
       if (!aug.is_null() && fo.kind != FeatureKind::kWaveform) aug["masks"] = augmenter.maskFeatures(x);
       const int64_t index = std::find(labels.begin(), labels.end(), f.label) - labels.begin();

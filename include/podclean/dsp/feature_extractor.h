@@ -41,6 +41,11 @@ class OnlineFeatureExtractor {
 // Applies every option, including the clip-wide ones.
 Matrix computeFeatures(const FeatureOptions& options, const std::vector<float>& samples);
 
+// Clip preparation shared by prep and clip inference: trims leading and
+// trailing audio quieter than the clip's loudest 10 ms minus trim_db (when
+// options.trim_db > 0), then pads with silence or crops to length_samples.
+std::vector<float> prepareClip(const FeatureOptions& options, std::vector<float> samples, int64_t length_samples);
+
 // power_to_db in place; ref <= 0 means the maximum of the data.
 void powerToDb(std::vector<float>& data, double ref, double amin, double top_db);
 // librosa.feature.delta(width=9, order, mode='interp') along frames; [T, F] -> [T, F].

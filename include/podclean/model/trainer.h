@@ -20,8 +20,10 @@ struct TrainOptions {
   double weight_decay = 1e-3;
   int patience = 10;               // early stopping: epochs without a better validation score
   bool class_weights = true;       // inverse-frequency weights (frame tasks are imbalanced)
-  int time_masks = 2, time_mask_frames = 10;   // on-the-fly SpecAugment per example
-  int freq_masks = 2, freq_mask_bands = 6;
+  int time_masks = 1, time_mask_frames = 8;    // on-the-fly SpecAugment per example
+  int freq_masks = 1, freq_mask_bands = 4;
+  double time_stretch = 0.1;       // clip tasks: random tempo change within +/- this
+  double freq_warp = 0.05;         // random stretch of the feature axis within +/- this (VTLP-like)
   uint64_t seed = 1;
   int threads = 0;                 // 0 = LibTorch's default
   std::string device = "cpu";      // cpu | cuda

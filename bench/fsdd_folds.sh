@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Speaker-independent accuracy on the Free Spoken Digit Dataset: for each of
+# the four speakers, train on the other three (10 % of their takes for
+# validation) and test on the held-out one. Prints a table of test accuracy
+# and training time per fold and model family, and the throughput of training.
+# Usage: bash bench/fsdd_folds.sh [FSDD_DIR] [WORK_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FSDD=${1:-../shared/data/fsdd/recordings}
+W=${2:-/tmp/podclean-fsdd-folds}
+P=build/podclean
+mkdir -p "$W"
+FEATURES="--features mfcc --n-mfcc 20 --n-mels 40 --fmax 4000 --db-ref max --top-db 80 --trim-db 40 --clip-seconds 1.0"
+printf "%-8s %-8s %10s %10s %12s\n" arch speaker "test acc" "train s" "examples/s"
+for arch in conv2d gru; do
+  for speaker in george jackson lucas nicolas; do
+    ds="$W/ds-$speaker"
+    [ -f "$ds/manifest.json" ] || $P prep "$FSDD" -o "$ds" --label-from-name '{label}_{group}_{index}' \
+      --test-groups "$speaker" --val 0.1 $FEATURES --quiet
+    case $arch in
+      conv2d) opts="--arch conv2d --channels 16 --layers 3 --epochs 30" ;;
+      gru) opts="--arch gru --channels 64 --hidden 96 --layers 2 --kernel 3 --epochs 40" ;;
+    esac
+    start=$(date +%s.%N)
+    $P train "$ds" $opts --seed 1 --threads 2 -o "$W/$arch-$speaker.pt" --quiet
+    seconds=$(python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')")
+    acc=$($P train "$ds" --evaluate "$W/$arch-$speaker.pt" --split test --json | python3 -c "import json,sys; print(f'{100*json.load(sys.stdin)[\"accuracy\"]:.1f} %')")
+    rate=$(python3 -c "import json; h=json.load(open('$W/$arch-$speaker.metrics.json'))['history']; print(f'{1350*len(h)/sum(e[\"seconds\"] for e in h):.0f}')")
+    printf "%-8s %-8s %10s %10s %12s\n" "$arch" "$speaker" "$acc" "$seconds" "$rate"
+  done
+done
