@@ -16,9 +16,6 @@ static void addPlaceholder(CLI::App& app, const char* name, const char* what) {
 void addLabelExportCommand(CLI::App& app) {
   addPlaceholder(app, "label-export", "Annotations <-> frame-level labels");
 }
-void addClassifyCommand(CLI::App& app) {
-  addPlaceholder(app, "classify", "Timestamp speech / music / noise / silence");
-}
 void addListenCommand(CLI::App& app) {
   addPlaceholder(app, "listen", "Live keyword spotting from a microphone");
 }

@@ -215,6 +215,8 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
                        {"val_accuracy", val_score}, {"lr", lr}, {"seconds", report.seconds}});
     model.meta().training = {{"dataset", std::filesystem::absolute(options.dataset_dir).string()},
                              {"epochs_done", epoch},
+                             {"example_frames", train.x.size(1)},
+                             {"example_samples", dataset.manifest.value("example_samples", int64_t(0))},
                              {"val_accuracy", val_score},
                              {"seed", options.seed},
                              {"date", std::to_string(std::time(nullptr))},

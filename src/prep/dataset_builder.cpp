@@ -81,9 +81,21 @@ static std::vector<int> assignSplits(const std::vector<LabelledFile>& files, con
     return split;
   }
   if (o.group_split) {
-    std::set<std::string> groups;
-    for (const auto& f : files) groups.insert(f.group);
-    auto dealt = dealKeys({groups.begin(), groups.end()}, o);
+    // Groups that each hold one label (a music track, a noise recording) are
+    // dealt per label, so every class reaches every split; groups spanning
+    // labels (speakers) are dealt all together.
+    std::map<std::string, std::set<std::string>> labels_of_group;
+    for (const auto& f : files) labels_of_group[f.group].insert(f.label);
+    bool one_label_each = true;
+    for (const auto& entry : labels_of_group) one_label_each = one_label_each && entry.second.size() == 1;
+    std::map<std::string, std::vector<std::string>> groups_by_label;
+    for (const auto& entry : labels_of_group)
+      groups_by_label[one_label_each ? *entry.second.begin() : ""].push_back(entry.first);
+    std::map<std::string, int> dealt;
+    for (auto& entry : groups_by_label) {
+      auto d = dealKeys(entry.second, o);
+      dealt.insert(d.begin(), d.end());
+    }
     for (size_t i = 0; i < files.size(); ++i) split[i] = dealt[files[i].group];
     return split;
   }

@@ -1,0 +1,113 @@
+// podclean classify: what is where in a recording, or one label per clip.
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "commands.h"
+#include "model_paths.h"
+#include "podclean/audio/audio_reader.h"
+#include "podclean/classify/segmenter.h"
+#include "podclean/dsp/feature_extractor.h"
+#include "podclean/model/window_scorer.h"
+#include "podclean/util/atomic_file.h"
+#include "podclean/util/error.h"
+
+namespace podclean::cli {
+
+namespace {
+
+struct ClassifyArgs {
+  std::vector<std::string> inputs;
+  std::string model, format = "table", plot, output;
+  bool clip = false, per_second = false;
+  double step_s = 0.25;
+  SegmentOptions segments;
+};
+
+// Clip mode: the whole file (trimmed, padded or cropped as in training) -> one label.
+void classifyClip(const Model& model, const std::string& input, const ClassifyArgs& a, std::string& out) {
+  const FeatureOptions& fo = model.meta().features;
+  int64_t length = model.meta().training.value("example_samples", int64_t(0));
+  std::vector<float> samples = loadMono(input, fo.sample_rate_hz);
+  if (length <= 0) length = int64_t(samples.size());
+  auto probs = model.clipPosteriors(computeFeatures(fo, prepareClip(fo, std::move(samples), length)));
+  const size_t best = size_t(std::max_element(probs.begin(), probs.end()) - probs.begin());
+  const std::string& label = model.meta().labels[best];
+  char line[1024];
+  if (a.format == "json") {
+    nlohmann::json j = {{"file", input}, {"label", label}, {"probability", std::round(probs[best] * 1000) / 1000}};
+    out += j.dump() + "\n";
+  } else {
+    std::snprintf(line, sizeof(line), "%s\t%s\t%.3f\n", input.c_str(), label.c_str(), probs[best]);
+    out += line;
+  }
+}
+
+void runClassify(ClassifyArgs& a) {
+  static const std::vector<std::string> formats = {"table", "json", "csv", "tsv", "audacity"};
+  if (std::find(formats.begin(), formats.end(), a.format) == formats.end())
+    throw UsageError("--format '" + a.format + "': use table, json, csv, tsv or audacity");
+  if (!(a.step_s >= 0.01 && a.step_s <= 10)) throw UsageError("--step must be 0.01..10 s");
+  a.segments.Validate();
+  if (!a.plot.empty() && a.inputs.size() != 1) throw UsageError("--plot takes exactly one input file");
+  const std::string model_path = a.model.empty() ? shippedModel("classify-default.pt") : a.model;
+  Model model = Model::load(model_path);
+  if (model.meta().spec.task != ModelTask::kClip)
+    throw FileError(model_path, "is a frame model (for clean); classify needs a clip model (conv2d trained on clips)");
+  std::string out;
+  int failures = 0;
+  for (const std::string& input : a.inputs) {
+    try {
+      if (a.clip) {
+        classifyClip(model, input, a, out);
+        continue;
+      }
+      Timeline tl = scoreWindows(model, model_path, input, a.step_s);
+      auto segments = segmentTimeline(tl, a.segments);
+      if (a.per_second) out += perSecondCsv(segments, tl.labels, tl.duration_s);
+      else if (a.format == "json") out += segmentsToJson(segments, input, tl.duration_s).dump() + "\n";
+      else if (a.format == "csv") out += segmentsToCsv(segments);
+      else if (a.format == "tsv") out += segmentsToTsv(segments);
+      else if (a.format == "audacity") out += formatAudacityLabels(segments);
+      else out += (a.inputs.size() > 1 ? input + "\n" : "") + segmentsToTable(segments);
+      if (!a.plot.empty()) writeTextFile(a.plot, timelineSvg(tl, segments, input));
+    } catch (const FileError& e) {
+      if (e.path() == model_path) throw;
+      ++failures;
+      std::fprintf(stderr, "podclean: %s\n", e.what());
+    }
+  }
+  if (a.output.empty()) std::fputs(out.c_str(), stdout);
+  else writeTextFile(a.output, out);
+  if (failures) exitCode() = 1;
+}
+
+}  // namespace
+
+void addClassifyCommand(CLI::App& app) {
+  auto args = std::make_shared<ClassifyArgs>();
+  ClassifyArgs& a = *args;
+  CLI::App* sub = app.add_subcommand("classify",
+      "Timestamp a recording as speech / music / noise / silence (or the labels a clip model was\n"
+      "trained on), or with --clip give one label per file.\n\n"
+      "Examples:\n"
+      "  podclean classify show.flac\n"
+      "  podclean classify show.flac --format json | jq '.segments[] | select(.label == \"music\")'\n"
+      "  podclean classify show.flac --format audacity -o show.labels.txt --plot show.svg\n"
+      "  podclean classify clips/*.wav --clip --model models/mine.pt\n");
+  sub->option_defaults()->always_capture_default();
+  sub->add_option("inputs", a.inputs, "Audio files")->required();
+  sub->add_option("--model", a.model, "Clip model (default: models/classify-default.pt)");
+  sub->add_option("--format", a.format, "table | json | csv | tsv | audacity (clip mode: table | json lines)");
+  sub->add_flag("--per-second", a.per_second, "One CSV row per second: each label's share of it");
+  sub->add_option("--plot", a.plot, "Write an SVG timeline (level envelope and label bands)");
+  sub->add_option("-o,--output", a.output, "Write the result here instead of stdout");
+  sub->add_flag("--clip", a.clip, "One label and probability per file");
+  sub->add_option("--step", a.step_s, "Decision step (s)");
+  sub->add_option("--silence-db", a.segments.silence_db, "Steps quieter than this (dBFS RMS) are silence");
+  sub->add_option("--switch-cost", a.segments.switch_cost, "Smoothing: cost of changing label (log-probability)");
+  sub->add_option("--min-segment", a.segments.min_segment_s, "Shorter segments merge into a neighbour (s)");
+  sub->callback([args] { runClassify(*args); });
+}
+
+}  // namespace podclean::cli

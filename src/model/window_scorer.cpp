@@ -1,0 +1,94 @@
+// Torch-free: uses only the Model API.
+#include "podclean/model/window_scorer.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "podclean/audio/audio_reader.h"
+#include "podclean/dsp/feature_extractor.h"
+#include "podclean/util/error.h"
+
+namespace podclean {
+
+int64_t modelWindowFrames(const Model& model) { return model.meta().training.value("example_frames", int64_t(101)); }
+
+Timeline scoreWindows(const Model& model, const std::string& model_path, const std::string& audio_path, double step_s) {
+  const ModelMeta& meta = model.meta();
+  if (meta.spec.task != ModelTask::kClip)
+    throw FileError(model_path, "is a frame model (for clean); classify needs a clip model (conv2d trained on clips)");
+  if (!meta.features.streamable())
+    throw FileError(model_path, "its features need whole clips (ref=max, top_db or deltas); classify streams long files "
+                                "with per-window features, so train it on streamable features");
+  const FeatureOptions& fo = meta.features;
+  const int64_t hop = std::max<int64_t>(1, std::llround(step_s * fo.sample_rate_hz / fo.hop_length));
+  const int64_t window = std::max<int64_t>(hop, modelWindowFrames(model));
+  Timeline tl;
+  tl.step_s = double(hop) * fo.hop_length / fo.sample_rate_hz;
+  tl.labels = meta.labels;
+  tl.probs = Matrix(0, int64_t(meta.labels.size()));
+
+  MonoSource source(audio_path, fo.sample_rate_hz);
+  tl.duration_s = source.info().duration_s();
+  OnlineFeatureExtractor extractor(fo);
+  const int64_t samples_per_step = hop * fo.hop_length;
+  double energy = 0;
+  int64_t filled = 0;
+  Matrix buffer(0, fo.numFeatures());
+  int64_t buffer_start = 0, step = 0;
+  // Emits every step whose window is complete; at the end, windows are clamped into the file.
+  auto emit = [&](bool final) {
+    const int64_t available = buffer_start + buffer.rows;
+    while (true) {
+      const int64_t centre = step * hop + hop / 2;
+      if (final ? step * hop >= available : centre + window / 2 > available) break;
+      int64_t from = std::max<int64_t>(0, centre - window / 2);
+      if (final) from = std::max<int64_t>(0, std::min(from, available - window));
+      from = std::max(from, buffer_start);
+      const int64_t to = std::min(available, from + window);
+      Matrix piece(to - from, buffer.cols);
+      std::copy(buffer.row(from - buffer_start), buffer.row(to - buffer_start), piece.data.begin());
+      Matrix probs(1, int64_t(meta.labels.size()));
+      probs.data = model.clipPosteriors(piece);
+      tl.probs.appendRows(probs);
+      ++step;
+    }
+    // Keep what the next windows still need (and one window for the clamped tail).
+    const int64_t keep_from = std::max<int64_t>(0, std::min(step * hop + hop / 2 - window / 2, available - window));
+    const int64_t drop = std::max<int64_t>(0, keep_from - buffer_start);
+    buffer.data.erase(buffer.data.begin(), buffer.data.begin() + drop * buffer.cols);
+    buffer.rows -= drop;
+    buffer_start += drop;
+  };
+  std::vector<float> chunk;
+  while (source.next(chunk)) {
+    for (float s : chunk) {
+      energy += double(s) * s;
+      if (++filled == samples_per_step) {
+        tl.level_db.push_back(float(10 * std::log10(energy / double(filled) + 1e-12)));
+        energy = 0;
+        filled = 0;
+      }
+    }
+    extractor.acceptWaveform(chunk.data(), chunk.size());
+    extractor.takeFrames(buffer);
+    emit(false);
+  }
+  if (filled > 0) tl.level_db.push_back(float(10 * std::log10(energy / double(filled) + 1e-12)));
+  extractor.inputFinished();
+  extractor.takeFrames(buffer);
+  emit(true);
+  // One score per level step.
+  const int64_t steps = int64_t(tl.level_db.size());
+  while (tl.probs.rows > steps) {
+    tl.probs.rows--;
+    tl.probs.data.resize(size_t(tl.probs.rows * tl.probs.cols));
+  }
+  while (tl.probs.rows < steps && tl.probs.rows > 0) {
+    Matrix last(1, tl.probs.cols);
+    std::copy(tl.probs.row(tl.probs.rows - 1), tl.probs.row(tl.probs.rows), last.data.begin());
+    tl.probs.appendRows(last);
+  }
+  return tl;
+}
+
+}  // namespace podclean
