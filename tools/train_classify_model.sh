@@ -34,7 +34,7 @@ done
 rm -f "$W"/pieces/*/pieces.csv
 $P prep "$W/pieces" -o "$W/ds" --task clip --clip-seconds 1 --group-from-name '{group}__{rest}' --group-split \
   --val 0.15 --test 0.2 --seed 3 --augment 2 --aug-shift-ms 300 --aug-gain-db 10 --quiet
-$P train "$W/ds" --arch conv2d --channels 16 --layers 3 --epochs 30 --patience 8 --seed 1 -o "$W/classify-default.pt"
+$P train "$W/ds" --arch conv2d --channels 8 --layers 3 --epochs 40 --patience 10 --seed 1 -o "$W/classify-default.pt"
 $P train "$W/ds" --evaluate "$W/classify-default.pt" --split test | tee "$W/test-report.txt"
 cp "$W/classify-default.pt" models/classify-default.pt
 cp "$W/test-report.txt" models/classify-default.test-report.txt

@@ -195,6 +195,23 @@ std::vector<float> Model::clipPosteriors(const Matrix& features) const {
   return std::vector<float>(probs.data_ptr<float>(), probs.data_ptr<float>() + probs.numel());
 }
 
+std::vector<std::vector<float>> Model::clipPosteriorsBatch(const std::vector<Matrix>& clips) const {
+  std::vector<std::vector<float>> out;
+  if (clips.empty()) return out;
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> inputs;
+  for (const Matrix& clip : clips) {
+    if (clip.rows != clips[0].rows) throw Error("internal: clips in one batch differ in length");
+    inputs.push_back(impl_->input(clip));
+  }
+  auto logits = impl_->net->forward(torch::cat(inputs, 0));
+  if (logits.dim() == 3) logits = logits.mean(1);
+  auto probs = torch::softmax(logits, 1).contiguous();
+  for (int64_t i = 0; i < probs.size(0); ++i)
+    out.emplace_back(probs[i].data_ptr<float>(), probs[i].data_ptr<float>() + probs.size(1));
+  return out;
+}
+
 struct Model::Stream::State {
   std::shared_ptr<Impl> impl;
   GruNet* gru = nullptr;

@@ -65,7 +65,10 @@ Episode buildEpisode(const std::vector<double>& gaps_s) {
     t += gaps_s[i + 1];
   }
   e.gaps.pop_back();  // the trailing silence is not between utterances
-  for (size_t i = 0; i < e.audio.size(); ++i) e.audio[i] += 0.3f * tone[i % tone.size()];
+  double tone_power = 0;
+  for (float v : tone) tone_power += double(v) * v;
+  const float tone_gain = float(std::pow(10.0, -55.0 / 20) / std::sqrt(tone_power / double(tone.size())));
+  for (size_t i = 0; i < e.audio.size(); ++i) e.audio[i] += tone_gain * tone[i % tone.size()];  // room tone at -55 dBFS
   return e;
 }
 

@@ -156,6 +156,7 @@ TEST_CASE("a tiny model overfits a tiny dataset", "[model][train]") {
     o.batch_size = 8;
     o.learning_rate = 5e-3;
     o.time_masks = o.freq_masks = 0;
+    o.time_stretch = o.freq_warp = 0;
     o.threads = 2;
     auto metrics = trainModel(o);
     const double final_loss = metrics["history"].back()["train_loss"];
