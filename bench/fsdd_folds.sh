@@ -10,7 +10,7 @@ FSDD=${1:-../shared/data/fsdd/recordings}
 W=${2:-/tmp/podclean-fsdd-folds}
 P=build/podclean
 mkdir -p "$W"
-FEATURES="--features mfcc --n-mfcc 20 --n-mels 40 --fmax 4000 --db-ref max --top-db 80 --trim-db 40 --clip-seconds 1.0"
+FEATURES="--features mfcc --n-mfcc 20 --n-mels 40 --fmax 4000 --top-db 80 --trim-db 40 --clip-seconds 1.0 --cmn"
 printf "%-8s %-8s %10s %10s %12s\n" arch speaker "test acc" "train s" "examples/s"
 for arch in conv2d gru; do
   for speaker in george jackson lucas nicolas; do
@@ -18,8 +18,8 @@ for arch in conv2d gru; do
     [ -f "$ds/manifest.json" ] || $P prep "$FSDD" -o "$ds" --label-from-name '{label}_{group}_{index}' \
       --test-groups "$speaker" --val 0.1 $FEATURES --quiet
     case $arch in
-      conv2d) opts="--arch conv2d --channels 16 --layers 3 --epochs 30" ;;
-      gru) opts="--arch gru --channels 64 --hidden 96 --layers 2 --kernel 3 --epochs 40" ;;
+      conv2d) opts="--arch conv2d --channels 16 --layers 3 --epochs 25" ;;
+      gru) opts="--arch gru --channels 32 --hidden 64 --layers 1 --kernel 3 --epochs 30" ;;
     esac
     start=$(date +%s.%N)
     $P train "$ds" $opts --seed 1 --threads 2 -o "$W/$arch-$speaker.pt" --quiet

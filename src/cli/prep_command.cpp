@@ -44,6 +44,7 @@ void addPrepCommand(CLI::App& app) {
   feat->add_option("--n-mfcc", f.n_mfcc, "MFCC coefficients");
   feat->add_option("--db-ref", (*text)["ref"], "power_to_db reference: a number, or max (= each clip's loudest point)");
   feat->add_option("--top-db", f.top_db, "Floor log features at clip max - this (dB; <0 = off)");
+  feat->add_flag("--cmn", f.clip_cmn, "Clips: subtract each feature's mean over the clip");
   feat->add_option("--trim-db", f.trim_db, "Clips: trim leading/trailing audio this far below the peak (dB; 0 = off)");
   feat->add_option("--deltas", f.delta_order, "Append deltas: 0, 1 or 2");
   auto* lab = sub->add_option_group("Labels and splits");

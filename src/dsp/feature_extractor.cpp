@@ -201,6 +201,7 @@ Matrix computeFeatures(const FeatureOptions& options, const std::vector<float>& 
   // Stage 1 streams: power or mel power (dB and DCT wait for clip-wide maxima).
   FeatureOptions raw = options;
   raw.delta_order = 0;
+  raw.clip_cmn = false;
   raw.pad_mode = PadMode::kConstant;
   if (options.kind == FeatureKind::kMfcc) raw.kind = FeatureKind::kMel;
   raw.log = false;
@@ -224,11 +225,30 @@ Matrix computeFeatures(const FeatureOptions& options, const std::vector<float>& 
   if (base.rows == 0) base.cols = raw.numFeatures();
 
   if (usesDb(options)) powerToDb(base.data, options.db_ref, options.amin, options.top_db);
+  // Frames that are only padding (every band at the clip's dB floor) are left
+  // out of the clip mean, so the amount of padding does not shift it.
+  std::vector<bool> counts(size_t(base.rows), true);
+  if (options.clip_cmn && usesDb(options) && !base.data.empty()) {
+    const float floor = *std::min_element(base.data.begin(), base.data.end());
+    for (int64_t t = 0; t < base.rows; ++t)
+      counts[size_t(t)] = std::any_of(base.row(t), base.row(t) + base.cols, [floor](float v) { return v > floor; });
+    if (std::none_of(counts.begin(), counts.end(), [](bool c) { return c; })) counts.assign(counts.size(), true);
+  }
   if (options.kind == FeatureKind::kMfcc) {
     Dct dct(options.n_mels, options.n_mfcc, options.lifter);
     Matrix mfcc(base.rows, options.n_mfcc);
     for (int64_t t = 0; t < base.rows; ++t) dct.apply(base.row(t), mfcc.row(t));
     base = std::move(mfcc);
+  }
+  if (options.clip_cmn && base.rows > 0) {  // cepstral mean normalisation over the clip
+    const double counted = double(std::count(counts.begin(), counts.end(), true));
+    for (int64_t f = 0; f < base.cols; ++f) {
+      double mean = 0;
+      for (int64_t t = 0; t < base.rows; ++t)
+        if (counts[size_t(t)]) mean += base.at(t, f);
+      mean /= counted;
+      for (int64_t t = 0; t < base.rows; ++t) base.at(t, f) -= float(mean);
+    }
   }
   if (options.delta_order == 0) return base;
   const int64_t f = base.cols;

@@ -27,6 +27,7 @@ nlohmann::json toJson(const FeatureOptions& o) {
       {"lifter", o.lifter},
       {"delta_order", o.delta_order},
       {"trim_db", o.trim_db},
+      {"clip_cmn", o.clip_cmn},
       {"num_features", o.numFeatures()},
   };
 }
@@ -54,6 +55,7 @@ FeatureOptions featureOptionsFromJson(const nlohmann::json& j) {
     get("lifter", o.lifter);
     get("delta_order", o.delta_order);
     get("trim_db", o.trim_db);
+    get("clip_cmn", o.clip_cmn);
     std::string text;
     if (j.contains("pad_mode")) {
       text = j.at("pad_mode").get<std::string>();

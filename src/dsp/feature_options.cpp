@@ -55,7 +55,7 @@ void FeatureOptions::Validate() const {
 
 bool FeatureOptions::streamable() const {
   bool uses_db = kind == FeatureKind::kMfcc || (kind == FeatureKind::kMel && log);
-  return kind != FeatureKind::kWaveform && delta_order == 0 && pad_mode == PadMode::kConstant &&
+  return kind != FeatureKind::kWaveform && delta_order == 0 && pad_mode == PadMode::kConstant && !clip_cmn &&
          (!uses_db || (db_ref > 0 && top_db < 0));
 }
 

@@ -32,6 +32,7 @@ struct FeatureOptions {
   int n_mfcc = 13;
   double lifter = 0.0;
   int delta_order = 0;     // 0: none; 1: append deltas; 2: append deltas and delta-deltas
+  bool clip_cmn = false;   // clips only: subtract each feature's mean over the clip (CMN)
   double trim_db = 0.0;    // clips only: trim leading/trailing audio quieter than peak - trim_db (0 = off)
 
   // Throws UsageError naming the field, its value and the fix.
