@@ -58,37 +58,7 @@ std::vector<Segment> segmentTimeline(const Timeline& tl, const SegmentOptions& o
                         confidence / double(u - t)});
     t = u;
   }
-  bool merged = true;
-  while (merged && segments.size() > 1) {
-    merged = false;
-    size_t shortest = 0;
-    for (size_t i = 1; i < segments.size(); ++i)
-      if (segments[i].end_s - segments[i].start_s < segments[shortest].end_s - segments[shortest].start_s) shortest = i;
-    Segment& s = segments[shortest];
-    if (s.end_s - s.start_s >= o.min_segment_s) break;
-    // Into the longer neighbour.
-    size_t into = shortest == 0 ? 1
-                  : shortest + 1 == segments.size() ? shortest - 1
-                  : (segments[shortest - 1].end_s - segments[shortest - 1].start_s >=
-                     segments[shortest + 1].end_s - segments[shortest + 1].start_s) ? shortest - 1 : shortest + 1;
-    Segment& n = segments[into];
-    const double len_s = s.end_s - s.start_s, len_n = n.end_s - n.start_s;
-    n.confidence = (n.confidence * len_n + s.confidence * len_s * 0.5) / (len_n + len_s);
-    n.start_s = std::min(n.start_s, s.start_s);
-    n.end_s = std::max(n.end_s, s.end_s);
-    segments.erase(segments.begin() + long(shortest));
-    // Neighbours with the same label now touch: join them.
-    for (size_t i = 1; i < segments.size(); ++i)
-      if (segments[i].label == segments[i - 1].label) {
-        const double a = segments[i - 1].end_s - segments[i - 1].start_s, b = segments[i].end_s - segments[i].start_s;
-        segments[i - 1].confidence = (segments[i - 1].confidence * a + segments[i].confidence * b) / (a + b);
-        segments[i - 1].end_s = segments[i].end_s;
-        segments.erase(segments.begin() + long(i));
-        --i;
-      }
-    merged = true;
-  }
-  return segments;
+  return mergeShortSegments(std::move(segments), o.min_segment_s);
 }
 
 static double round3(double v) { return std::round(v * 1000) / 1000; }

@@ -13,9 +13,6 @@ static void addPlaceholder(CLI::App& app, const char* name, const char* what) {
   });
 }
 
-void addLabelExportCommand(CLI::App& app) {
-  addPlaceholder(app, "label-export", "Annotations <-> frame-level labels");
-}
 void addListenCommand(CLI::App& app) {
   addPlaceholder(app, "listen", "Live keyword spotting from a microphone");
 }

@@ -75,6 +75,40 @@ std::vector<int64_t> segmentsToFrames(const std::vector<Segment>& segments, int6
   return frames;
 }
 
+static void joinEqualNeighbours(std::vector<Segment>& segments) {
+  for (size_t i = 1; i < segments.size(); ++i)
+    if (segments[i].label == segments[i - 1].label && segments[i].start_s <= segments[i - 1].end_s + 1e-9) {
+      const double a = segments[i - 1].end_s - segments[i - 1].start_s, b = segments[i].end_s - segments[i].start_s;
+      if (a + b > 0) segments[i - 1].confidence = (segments[i - 1].confidence * a + segments[i].confidence * b) / (a + b);
+      segments[i - 1].end_s = segments[i].end_s;
+      segments.erase(segments.begin() + long(i));
+      --i;
+    }
+}
+
+std::vector<Segment> mergeShortSegments(std::vector<Segment> segments, double min_s) {
+  auto length = [](const Segment& s) { return s.end_s - s.start_s; };
+  while (segments.size() > 1) {
+    size_t shortest = 0;
+    for (size_t i = 1; i < segments.size(); ++i)
+      if (length(segments[i]) < length(segments[shortest])) shortest = i;
+    Segment& s = segments[shortest];
+    if (length(s) >= min_s) break;
+    const size_t into = shortest == 0                     ? 1
+                        : shortest + 1 == segments.size() ? shortest - 1
+                        : length(segments[shortest - 1]) >= length(segments[shortest + 1]) ? shortest - 1
+                                                                                          : shortest + 1;
+    Segment& n = segments[into];
+    const double len_s = length(s), len_n = length(n);
+    if (len_n + len_s > 0) n.confidence = (n.confidence * len_n + s.confidence * len_s * 0.5) / (len_n + len_s);
+    n.start_s = std::min(n.start_s, s.start_s);
+    n.end_s = std::max(n.end_s, s.end_s);
+    segments.erase(segments.begin() + long(shortest));
+    joinEqualNeighbours(segments);
+  }
+  return segments;
+}
+
 std::vector<Segment> framesToSegments(const std::vector<int64_t>& frames, double frame_step_s,
                                       const std::vector<std::string>& label_names) {
   std::vector<Segment> out;

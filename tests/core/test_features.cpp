@@ -197,3 +197,35 @@ TEST_CASE("feature options round-trip through JSON and reject bad values", "[fea
   bad["mel_scale"] = "bark";
   CHECK_THROWS_WITH(featureOptionsFromJson(bad), Catch::Contains("mel_scale"));
 }
+
+TEST_CASE("clip preparation trims quiet ends and CMN centres each feature", "[features][clip]") {
+  FeatureOptions o;
+  o.trim_db = 40;
+  std::vector<float> audio(16000, 0.f);  // 1 s: silence, tone 0.3-0.6 s, silence
+  for (size_t i = 4800; i < 9600; ++i) audio[i] = 0.5f * float(std::sin(0.2 * double(i)));
+  auto clip = prepareClip(o, audio, 8000);
+  REQUIRE(clip.size() == 8000);
+  CHECK(std::fabs(clip[10]) > 0.f + 1e-6f);  // starts at the tone, not in the silence
+  CHECK(clip[4900] == 0.f);                  // padded after the 0.3 s tone
+  o.trim_db = 0;
+  CHECK(prepareClip(o, audio, 8000)[10] == 0.f);
+
+  FeatureOptions m;
+  m.kind = FeatureKind::kMfcc;
+  m.top_db = 80;
+  m.clip_cmn = true;
+  CHECK(!m.streamable());
+  std::vector<float> full(8000);  // no padding: every frame counts, so every mean is 0
+  for (size_t i = 0; i < full.size(); ++i) full[i] = 0.3f * float(std::sin(0.05 * double(i) + 1e-5 * double(i * i)));
+  Matrix features = computeFeatures(m, full);
+  for (int64_t f = 0; f < features.cols; ++f) {
+    double mean = 0;
+    for (int64_t t = 0; t < features.rows; ++t) mean += features.at(t, f);
+    CHECK(std::fabs(mean / double(features.rows)) < 1e-3);
+  }
+  m.clip_cmn = false;
+  Matrix raw = computeFeatures(m, full);
+  double c0 = 0;
+  for (int64_t t = 0; t < raw.rows; ++t) c0 += raw.at(t, 0);
+  CHECK(std::fabs(c0 / double(raw.rows)) > 10.0);  // without CMN the mean is far from 0
+}

@@ -27,6 +27,10 @@ std::vector<int64_t> segmentsToFrames(const std::vector<Segment>& segments, int6
                                       int64_t default_index, bool fixed_names = false,
                                       const std::string& source = "");
 
+// Segments shorter than min_s join their longer neighbour (confidence
+// weighted by length), and neighbours with the same label are joined.
+std::vector<Segment> mergeShortSegments(std::vector<Segment> segments, double min_s);
+
 // Runs of equal frame labels back to segments (negative indices skipped).
 std::vector<Segment> framesToSegments(const std::vector<int64_t>& frames, double frame_step_s,
                                       const std::vector<std::string>& label_names);
