@@ -11,6 +11,7 @@
 #include "podclean/dsp/feature_json.h"
 #include "podclean/io/npy.h"
 #include "podclean/labels/annotation_io.h"
+#include "podclean/labels/editor_page.h"
 #include "podclean/model/model.h"
 #include "podclean/prep/dataset.h"
 #include "podclean/util/atomic_file.h"
@@ -23,6 +24,7 @@ namespace podclean::cli {
 namespace {
 
 struct LabelExportArgs {
+  std::string editor;
   std::string input, output, audio, format, features_from, tier, unlabelled = "background", boundary = "center";
   std::vector<std::string> labels;
   double min_duration_s = 0;
@@ -112,6 +114,13 @@ void fromFrames(const LabelExportArgs& a) {
 }
 
 void runLabelExport(LabelExportArgs& a) {
+  if (!a.editor.empty()) {  // label-export --editor page.html AUDIO [LABELS]
+    std::vector<Segment> segments;
+    if (!a.output.empty()) segments = readAnnotations(a.output, labelFormat(a.output, a.format), a.tier);
+    writeTextFile(a.editor, editorPage(a.input, segments, a.labels));
+    spdlog::info("wrote {}: open it in a browser", a.editor);
+    return;
+  }
   if (a.output.empty()) throw UsageError("label-export: -o/--output is required");
   const bool from_npy = fs::path(a.input).extension() == ".npy";
   const bool to_npy = fs::path(a.output).extension() == ".npy";
@@ -139,10 +148,13 @@ void addLabelExportCommand(CLI::App& app) {
       "Examples:\n"
       "  podclean label-export ep1.txt --audio ep1.flac -o ep1.labels.npy\n"
       "  podclean label-export ep1.labels.npy -o ep1.reviewed.txt --min-duration 0.2\n"
-      "  podclean label-export ep1.TextGrid -o ep1.txt\n");
+      "  podclean label-export ep1.TextGrid -o ep1.txt\n"
+      "  podclean label-export --editor ep1.html ep1.flac ep1.txt   # draw labels in a browser\n");
   sub->option_defaults()->always_capture_default();
-  sub->add_option("input", a.input, "Annotations (.txt .csv .json .TextGrid) or frame labels (.npy)")->required();
-  sub->add_option("-o,--output", a.output, "Output: .npy for frame labels, or an annotation file")->required();
+  sub->add_option("input", a.input, "Annotations (.txt .csv .json .TextGrid) or frame labels (.npy); with --editor: the audio")->required();
+  sub->add_option("-o,--output", a.output, "Output: .npy for frame labels, or an annotation file; with --editor: labels to load");
+  sub->add_option("labels-to-edit", a.output, "With --editor: an existing label file to start from");
+  sub->add_option("--editor", a.editor, "Write a self-contained labelling page (HTML) for the audio given as input");
   sub->add_option("--audio", a.audio, "The recording the annotations belong to (sets the frame count)");
   sub->add_option("--format", a.format, "Annotation format when the extension does not say: audacity|csv|json|textgrid");
   sub->add_option("--features-from", a.features_from, "Align with this dataset folder's or model file's features");

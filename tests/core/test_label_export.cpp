@@ -138,3 +138,21 @@ TEST_CASE("label-export frames match prep's frame count, and round-trip", "[labe
   CHECK(ig[25] == -1);   // the frame centred on 0.25 s straddles the boundary
   CHECK(ig[50] == 0);    // inside "speech" (class 0 when unlabelled time is ignored)
 }
+
+TEST_CASE("label-export --editor writes one self-contained page", "[labels][editor]") {
+  testutil::TempDir dir("editor");
+  auto tone = testutil::sine(300, 2.0, 22050);
+  writeMono(dir / "ep.wav", tone.data(), int64_t(tone.size()), 22050);
+  std::ofstream(dir / "ep.txt") << "0.5\t1.5\tspeech\n";
+  auto r = testutil::runPodclean("label-export --editor " + (dir / "page.html") + " " + (dir / "ep.wav") + " " + (dir / "ep.txt") +
+                                 " --labels speech,breath --quiet");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const std::string page = readTextFile(dir / "page.html");
+  CHECK(page.find("<audio id=\"audio\" src=\"data:audio/wav;base64,UklGR") != std::string::npos);  // "RIFF", embedded
+  CHECK(page.find("\"regions\":[{\"end\":1.5,\"label\":\"speech\",\"start\":0.5}]") != std::string::npos);
+  CHECK(page.find("\"labels\":[\"speech\",\"breath\"]") != std::string::npos);
+  CHECK(page.find("http://") == std::string::npos);   // nothing fetched from a network
+  CHECK(page.find("https://") == std::string::npos);
+  CHECK(page.find("exportLabels") != std::string::npos);
+}
