@@ -5,12 +5,14 @@
 #include "progress.h"
 #include "podclean/prep/audio_splitter.h"
 #include "podclean/prep/dataset_builder.h"
+#include "podclean/prep/stream_synth.h"
 #include "podclean/util/error.h"
 
 namespace podclean::cli {
 
 void addPrepCommand(CLI::App& app) {
   auto options = std::make_shared<PrepOptions>();
+  auto streams = std::make_shared<StreamSynthOptions>();
   auto text = std::make_shared<std::map<std::string, std::string>>();
   (*text)["task"] = "clip";
   (*text)["features"] = "mel";
@@ -23,13 +25,14 @@ void addPrepCommand(CLI::App& app) {
       "  podclean prep recordings/ -o ds/ --task clip            # one folder per label\n"
       "  podclean prep fsdd/recordings -o ds/ --label-from-name '{label}_{group}_{index}' --group-split\n"
       "  podclean prep episodes/ -o ds/ --task frame             # ep.wav + ep.txt (Audacity labels)\n"
-      "  podclean prep long.flac -o pieces/ --task split-silence --silence-db -45\n");
+      "  podclean prep long.flac -o pieces/ --task split-silence --silence-db -45\n"
+      "  podclean prep kw/alexa kw/jarvis -o streams/ --task streams --negatives speech/ --background noise/\n");
   sub->option_defaults()->always_capture_default();
   PrepOptions& o = *options;
   FeatureOptions& f = o.features;
   sub->add_option("inputs", o.inputs, "Audio files or folders (searched recursively)")->required();
   sub->add_option("-o,--output", o.output_dir, "Output folder")->required();
-  sub->add_option("--task", (*text)["task"], "clip | frame | split-fixed | split-silence");
+  sub->add_option("--task", (*text)["task"], "clip | frame | split-fixed | split-silence | streams");
   auto* feat = sub->add_option_group("Features");
   feat->add_option("--features", (*text)["features"], "mel | mfcc | spectrogram | waveform");
   feat->add_option("--sample-rate", f.sample_rate_hz, "Resample to this rate (Hz)");
@@ -79,9 +82,19 @@ void addPrepCommand(CLI::App& app) {
   split->add_option("--keep-silence", o.keep_silence_s, "split-silence: silence kept around pieces (s)");
   split->add_option("--min-piece", o.min_piece_s, "Shortest piece written (s)");
 
-  sub->callback([options, text] {
+  auto* synth = sub->add_option_group("Keyword streams (--task streams; inputs: one folder per keyword)");
+  StreamSynthOptions& st = *streams;
+  synth->add_option("--negatives", st.negatives_dir, "Speech that is not a keyword");
+  synth->add_option("--background", st.background_dir, "Background recordings (noise, music)");
+  synth->add_option("--streams", st.streams, "Streams to make");
+  synth->add_option("--stream-seconds", st.stream_seconds, "Length of each stream (s)");
+  synth->add_option("--keywords-per-minute", st.keywords_per_minute, "Keywords per minute");
+  synth->add_option("--negatives-per-minute", st.negatives_per_minute, "Non-keyword utterances per minute");
+  synth->add_option("--label-seconds", st.label_seconds, "Labelled span just after each keyword (s)");
+  synth->add_option("--subset", st.subset, "all | train | test: 4 in 5 files train, 1 in 5 test");
+  sub->callback([options, text, streams] {
     PrepOptions& o = *options;
-    o.task = prepTaskFromString((*text)["task"]);
+    if ((*text)["task"] != "streams") o.task = prepTaskFromString((*text)["task"]);
     o.features.kind = featureKindFromString((*text)["features"]);
     const std::string& scale = (*text)["scale"];
     const std::string& norm = (*text)["norm"];
@@ -96,6 +109,18 @@ void addPrepCommand(CLI::App& app) {
       throw UsageError("--db-ref '" + ref + "': use a positive number or max");
     }
     if (ref != "max" && !(o.features.db_ref > 0)) throw UsageError("--db-ref must be > 0 or max");
+    if ((*text)["task"] == "streams") {
+      StreamSynthOptions& st = *streams;
+      st.keyword_dirs = o.inputs;
+      st.output_dir = o.output_dir;
+      st.seed = o.seed;
+      st.snr_db_min = o.augment.snr_db_min;
+      st.snr_db_max = o.augment.snr_db_max;
+      st.sample_rate_hz = o.features.sample_rate_hz;
+      const int64_t placed = synthesizeStreams(st);
+      spdlog::info("wrote {} streams with {} keywords to {} (prep them with --task frame)", st.streams, placed, st.output_dir);
+      return;
+    }
     if (o.task == PrepTask::kSplitFixed || o.task == PrepTask::kSplitSilence) {
       const int64_t pieces = splitRecordings(o);
       spdlog::info("wrote {} pieces to {} (list in pieces.csv)", pieces, o.output_dir);

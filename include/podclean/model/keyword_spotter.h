@@ -1,0 +1,46 @@
+// Streaming keyword spotting: samples at the model's rate in, detections out.
+// Features are computed hop by hop (the same code as prep), a gru frame model
+// steps once per frame with carried state, each keyword's probability is
+// smoothed over a few frames, and a detection fires when it passes the
+// threshold, then that keyword rests for a refractory period.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "podclean/model/model.h"
+
+namespace podclean {
+
+struct SpotterOptions {
+  double threshold = 0.6;
+  double refractory_s = 2.0;
+  int smooth_frames = 5;            // moving average of the per-frame probability
+  std::string background = "background";  // the class that is not a keyword
+  void Validate() const;
+};
+
+struct Detection {
+  double time_s = 0;   // stream time of the frame that fired
+  std::string keyword;
+  float score = 0;
+};
+
+class KeywordSpotter {
+ public:
+  // Throws FileError naming model_path unless it is a gru frame model with a background class.
+  KeywordSpotter(const Model& model, const std::string& model_path, SpotterOptions options);
+  ~KeywordSpotter();
+  int sampleRate() const;
+  // Appends detections to out. Allocation-free after the first calls of a given size.
+  void accept(const float* samples, size_t count, std::vector<Detection>& out);
+  float bestScore() const { return best_score_; }      // highest smoothed keyword score of the last call
+  double streamSeconds() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  float best_score_ = 0;
+};
+
+}  // namespace podclean

@@ -1,0 +1,81 @@
+// Torch-free: uses only the Model API.
+#include "podclean/model/keyword_spotter.h"
+
+#include <algorithm>
+#include <deque>
+
+#include "podclean/dsp/feature_extractor.h"
+#include "podclean/util/error.h"
+
+namespace podclean {
+
+void SpotterOptions::Validate() const {
+  if (!(threshold > 0 && threshold < 1)) throw UsageError("--threshold must be in (0, 1)");
+  if (refractory_s < 0) throw UsageError("--refractory must be >= 0");
+  if (smooth_frames < 1 || smooth_frames > 100) throw UsageError("--smooth must be 1..100 frames");
+}
+
+struct KeywordSpotter::Impl {
+  SpotterOptions options;
+  Model model;
+  Model::Stream stream;
+  OnlineFeatureExtractor features;
+  Matrix frames;
+  std::vector<int> keyword_classes;
+  std::vector<std::deque<float>> history;  // per keyword class
+  std::vector<double> last_fired;
+  int64_t frame_index = 0;
+  double frame_step_s;
+  Impl(const Model& m, SpotterOptions o)
+      : options(std::move(o)), model(m), stream(m.stream()), features(m.meta().features),
+        frame_step_s(double(m.meta().features.hop_length) / m.meta().features.sample_rate_hz) {}
+};
+
+KeywordSpotter::KeywordSpotter(const Model& model, const std::string& model_path, SpotterOptions options) {
+  options.Validate();
+  const ModelMeta& meta = model.meta();
+  if (meta.spec.task != ModelTask::kFrame || meta.spec.arch != "gru")
+    throw FileError(model_path, "listen needs a gru frame model trained on keyword streams (this is a " +
+                                    meta.spec.arch + " " + toString(meta.spec.task) + " model)");
+  if (!meta.features.streamable()) throw FileError(model_path, "its features cannot be computed hop by hop");
+  auto bg = std::find(meta.labels.begin(), meta.labels.end(), options.background);
+  if (bg == meta.labels.end()) throw FileError(model_path, "has no '" + options.background + "' class");
+  impl_ = std::make_unique<Impl>(model, options);
+  for (size_t c = 0; c < meta.labels.size(); ++c)
+    if (meta.labels[c] != options.background) impl_->keyword_classes.push_back(int(c));
+  impl_->history.resize(impl_->keyword_classes.size());
+  impl_->last_fired.assign(impl_->keyword_classes.size(), -1e9);
+}
+
+KeywordSpotter::~KeywordSpotter() = default;
+
+int KeywordSpotter::sampleRate() const { return impl_->model.meta().features.sample_rate_hz; }
+double KeywordSpotter::streamSeconds() const { return double(impl_->frame_index) * impl_->frame_step_s; }
+
+void KeywordSpotter::accept(const float* samples, size_t count, std::vector<Detection>& out) {
+  Impl& s = *impl_;
+  s.features.acceptWaveform(samples, count);
+  s.frames.rows = 0;
+  s.frames.data.clear();
+  s.features.takeFrames(s.frames);
+  best_score_ = 0;
+  for (int64_t t = 0; t < s.frames.rows; ++t) {
+    const std::vector<float> probs = s.stream.step(s.frames.row(t));
+    const double now = double(s.frame_index++) * s.frame_step_s;
+    for (size_t k = 0; k < s.keyword_classes.size(); ++k) {
+      auto& h = s.history[k];
+      h.push_back(probs[size_t(s.keyword_classes[k])]);
+      if (int(h.size()) > s.options.smooth_frames) h.pop_front();
+      float mean = 0;
+      for (float p : h) mean += p;
+      mean /= float(h.size());
+      best_score_ = std::max(best_score_, mean);
+      if (mean >= s.options.threshold && now - s.last_fired[k] >= s.options.refractory_s) {
+        s.last_fired[k] = now;
+        out.push_back({now, s.model.meta().labels[size_t(s.keyword_classes[k])], mean});
+      }
+    }
+  }
+}
+
+}  // namespace podclean

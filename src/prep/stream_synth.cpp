@@ -1,0 +1,131 @@
+#include "podclean/prep/stream_synth.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+
+#include "podclean/audio/audio_reader.h"
+#include "podclean/audio/audio_writer.h"
+#include "podclean/labels/label_track.h"
+#include "podclean/prep/augment.h"
+#include "podclean/prep/file_labels.h"
+#include "podclean/util/atomic_file.h"
+#include "podclean/util/error.h"
+
+namespace fs = std::filesystem;
+
+namespace podclean {
+
+void StreamSynthOptions::Validate() const {
+  if (keyword_dirs.empty()) throw UsageError("streams: give keyword folders as inputs (one per keyword)");
+  if (background_dir.empty()) throw UsageError("streams: --background FOLDER is required");
+  if (streams < 1 || stream_seconds < 5) throw UsageError("streams: --streams >= 1 and --stream-seconds >= 5");
+  if (subset != "all" && subset != "train" && subset != "test") throw UsageError("--subset: use all, train or test");
+  if (snr_db_min > snr_db_max) throw UsageError("--snr-min above --snr-max");
+}
+
+std::pair<double, double> wordSpan(const std::vector<float>& clip, int rate) {
+  const size_t hop = size_t(rate / 100);
+  std::vector<double> db;
+  for (size_t i = 0; i + hop <= clip.size(); i += hop) {
+    double e = 0;
+    for (size_t j = i; j < i + hop; ++j) e += double(clip[j]) * clip[j];
+    db.push_back(10 * std::log10(e / double(hop) + 1e-12));
+  }
+  if (db.empty()) return {0.0, double(clip.size()) / rate};
+  const double top = *std::max_element(db.begin(), db.end());
+  size_t first = 0, last = db.size();
+  while (first < last && db[first] < top - 30) ++first;
+  while (last > first && db[last - 1] < top - 30) --last;
+  return {double(first) * 0.01, double(last) * 0.01};
+}
+
+static bool inSubset(const std::string& path, const std::string& subset) {
+  if (subset == "all") return true;
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : path) h = (h ^ c) * 1099511628211ull;
+  return (h % 5 == 0) == (subset == "test");
+}
+
+static std::vector<std::string> filesIn(const std::string& dir, const std::string& subset) {
+  std::vector<std::string> out;
+  for (const auto& f : findAudioFiles({dir}))
+    if (inSubset(fs::relative(f, dir).string(), subset)) out.push_back(f);
+  if (out.empty()) throw FileError(dir, "no audio files in the " + subset + " subset");
+  return out;
+}
+
+static double rms(const std::vector<float>& x, size_t a, size_t b) {
+  double e = 0;
+  for (size_t i = a; i < b; ++i) e += double(x[i]) * x[i];
+  return std::sqrt(e / double(std::max<size_t>(1, b - a)));
+}
+
+int64_t synthesizeStreams(const StreamSynthOptions& o) {
+  o.Validate();
+  const int rate = o.sample_rate_hz;
+  std::vector<std::pair<std::string, std::vector<std::string>>> keywords;
+  for (const auto& dir : o.keyword_dirs)
+    keywords.emplace_back(fs::path(dir).filename().string(), filesIn(dir, o.subset));
+  const auto negatives = o.negatives_dir.empty() ? std::vector<std::string>{} : filesIn(o.negatives_dir, o.subset);
+  const auto backgrounds = filesIn(o.background_dir, "all");  // background is scenery, shared
+  fs::create_directories(o.output_dir);
+  std::mt19937_64 rng(o.seed + (o.subset == "test" ? 7919 : 0));
+  auto uni = [&](double a, double b) { return std::uniform_real_distribution<double>(a, b)(rng); };
+  auto pick = [&](const std::vector<std::string>& v) { return v[size_t(rng() % v.size())]; };
+  std::string csv = "stream,keyword,start_s,end_s\n";
+  int64_t placed = 0;
+  for (int s = 0; s < o.streams; ++s) {
+    const size_t total = size_t(o.stream_seconds * rate);
+    // Background: recordings back to back, at a random level, sometimes near silent.
+    std::vector<float> bed;
+    while (bed.size() < total) {
+      auto clip = loadMono(pick(backgrounds), rate);
+      const float gain = float(std::pow(10.0, uni(-45, -15) / 20.0) / std::max(1e-4, rms(clip, 0, clip.size())));
+      for (float& v : clip) v *= gain;
+      bed.insert(bed.end(), clip.begin(), clip.end());
+    }
+    bed.resize(total);
+    std::vector<float> speech(total, 0.f);
+    std::vector<Segment> labels;
+    char name[64];
+    std::snprintf(name, sizeof(name), "stream_%03d", s);
+    // Events at random times, never overlapping: keywords and negatives.
+    const int n_kw = int(o.keywords_per_minute * o.stream_seconds / 60), n_neg = negatives.empty() ? 0 : int(o.negatives_per_minute * o.stream_seconds / 60);
+    std::vector<int> kinds(size_t(n_kw), 1);
+    kinds.insert(kinds.end(), size_t(n_neg), 0);
+    std::shuffle(kinds.begin(), kinds.end(), rng);
+    const double slot = o.stream_seconds / double(std::max<size_t>(1, kinds.size()));
+    for (size_t e = 0; e < kinds.size(); ++e) {
+      size_t k = 0;
+      std::string path = kinds[e] ? (k = rng() % keywords.size(), pick(keywords[k].second)) : pick(negatives);
+      auto clip = loadMono(path, rate);
+      auto [w0, w1] = wordSpan(clip, rate);
+      const double room = slot - double(clip.size()) / rate;
+      if (room <= 0.1) continue;
+      const double at = double(e) * slot + uni(0.05, room - 0.05);
+      const size_t start = size_t(at * rate);
+      // level relative to the background under it
+      const double bed_rms = std::max(1e-5, rms(bed, start, std::min(total, start + clip.size())));
+      const double word_rms = std::max(1e-5, rms(clip, size_t(w0 * rate), std::max(size_t(w0 * rate) + 1, size_t(w1 * rate))));
+      const float gain = float(bed_rms * std::pow(10.0, uni(o.snr_db_min, o.snr_db_max) / 20.0) / word_rms);
+      for (size_t i = 0; i < clip.size() && start + i < total; ++i) speech[start + i] += gain * clip[i];
+      if (kinds[e]) {
+        labels.push_back({at + w1, std::min(o.stream_seconds, at + w1 + o.label_seconds), keywords[k].first});
+        char row[256];
+        std::snprintf(row, sizeof(row), "%s,%s,%.3f,%.3f\n", name, keywords[k].first.c_str(), at + w0, at + w1);
+        csv += row;
+        ++placed;
+      }
+    }
+    for (size_t i = 0; i < total; ++i) speech[i] = std::clamp(speech[i] + bed[i], -1.f, 1.f);
+    writeMono(o.output_dir + "/" + name + ".wav", speech.data(), int64_t(total), rate);
+    writeTextFile(o.output_dir + "/" + name + ".txt", formatAudacityLabels(labels));
+  }
+  writeTextFile(o.output_dir + "/keywords.csv", csv);
+  return placed;
+}
+
+}  // namespace podclean

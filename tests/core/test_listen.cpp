@@ -1,0 +1,97 @@
+// podclean listen end to end, through the real pipeline (file producer ->
+// lock-free ring -> features -> gru step by step -> detections), with the
+// shipped default model; and the stream synthesiser.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "podclean/audio/audio_reader.h"
+#include "podclean/audio/audio_writer.h"
+#include "podclean/labels/label_track.h"
+#include "podclean/prep/stream_synth.h"
+#include "podclean/util/atomic_file.h"
+#include "test_util.h"
+
+using namespace podclean;
+using nlohmann::json;
+
+TEST_CASE("listen detects each keyword once, near where it is, and nothing elsewhere", "[listen]") {
+  // Real keyword recordings (held out from the default model's training) in
+  // room tone and silence, then a stretch of ordinary speech and noise only.
+  const int rate = 16000;
+  testutil::TempDir dir("listen");
+  std::vector<float> tone = loadMono(testutil::dataPath("roomtone/gsc-exercise_bike-5s.flac"), rate);
+  std::vector<float> audio(size_t(rate * 1.0), 0.f);
+  struct Spoken { std::string keyword; double start_s, end_s; };
+  std::vector<Spoken> spoken;
+  auto add = [&](const std::string& file, const std::string& keyword) {
+    auto clip = loadMono(testutil::dataPath("keywords/" + file), rate);
+    const double start = double(audio.size()) / rate;
+    const auto span = wordSpan(clip, rate);
+    if (!keyword.empty()) spoken.push_back({keyword, start + span.first, start + span.second});
+    audio.insert(audio.end(), clip.begin(), clip.end());
+    audio.resize(audio.size() + size_t(rate * 1.5), 0.f);
+  };
+  add("alexa-108.flac", "alexa");
+  add("computer-0386da81.flac", "computer");
+  add("jarvis-00c476c2.flac", "jarvis");
+  const double quiet_from = double(audio.size()) / rate;
+  add("not-a-keyword.flac", "");
+  audio.resize(audio.size() + size_t(rate * 3), 0.f);
+  for (size_t i = 0; i < audio.size(); ++i) audio[i] += 0.05f * tone[i % tone.size()];
+  writeMono(dir / "stream.wav", audio.data(), int64_t(audio.size()), rate);
+
+  auto r = testutil::runPodclean("listen --input " + (dir / "stream.wav") + " --fast --json --quiet");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  std::vector<json> found;
+  std::istringstream lines(r.output);
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty()) found.push_back(json::parse(line));
+  for (const Spoken& s : spoken) {
+    INFO(s.keyword << " spoken " << s.start_s << "-" << s.end_s << " s");
+    int matches = 0;  // detected within 0.5 s of where the word is
+    for (const json& d : found)
+      if (d["keyword"] == s.keyword && d["time"].get<double>() >= s.start_s - 0.5 && d["time"].get<double>() <= s.end_s + 0.5) ++matches;
+    CHECK(matches == 1);
+  }
+  for (const json& d : found) CHECK(d["time"].get<double>() < quiet_from);  // nothing in the keyword-free stretch
+  CHECK(found.size() == spoken.size());
+}
+
+TEST_CASE("listen refuses models that cannot spot keywords, and bad inputs", "[listen][errors]") {
+  const std::string clean_model = std::string(PODCLEAN_TEST_DATA) + "/../../models/clean-default.pt";
+  auto r = testutil::runPodclean("listen --input " + testutil::dataPath("keywords/alexa-108.flac") + " --fast --model " + clean_model);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("listen needs a gru frame model"));
+  r = testutil::runPodclean("listen --input /nonexistent.wav --fast");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("/nonexistent.wav: no such file"));
+  CHECK(testutil::runPodclean("listen --input x.wav --exec nokeyword").exit_code == 2);
+  CHECK(testutil::runPodclean("listen --input " + testutil::dataPath("keywords/alexa-108.flac") + " --exec bogus=true").exit_code == 2);
+}
+
+TEST_CASE("stream synthesis labels the frames just after each keyword", "[listen][streams]") {
+  testutil::TempDir dir("streams");
+  StreamSynthOptions o;
+  o.keyword_dirs = {testutil::dataPath("keywords")};  // every clip in it counts as the keyword "keywords"
+  o.background_dir = testutil::dataPath("roomtone");
+  o.output_dir = dir.path.string();
+  o.streams = 2;
+  o.stream_seconds = 20;
+  o.keywords_per_minute = 9;
+  const int64_t placed = synthesizeStreams(o);
+  CHECK(placed == 2 * 3);
+  auto labels = readAudacityLabels(dir / "stream_000.txt");
+  REQUIRE(labels.size() == 3);
+  std::istringstream csv(readTextFile(dir / "keywords.csv"));
+  std::string header, row;
+  std::getline(csv, header);
+  std::getline(csv, row);
+  const double word_end = std::stod(row.substr(row.rfind(',') + 1));
+  CHECK(labels[0].start_s == Approx(word_end).margin(1e-3));        // the label starts where the word ends
+  CHECK(labels[0].end_s - labels[0].start_s == Approx(0.3).margin(1e-3));
+  CHECK(AudioReader(dir / "stream_001.wav").info().duration_s() == Approx(20.0));
+}
