@@ -85,6 +85,18 @@ std::vector<Located> readJson(const std::string& path) {
   std::vector<Located> out;
   try {
     auto j = nlohmann::json::parse(text);
+    // The seed labelling page's per-file 0/1 arrays: one value per frame, 1 = remove.
+    const nlohmann::json* frames = j.is_array() && !j.empty() && j[0].is_number() ? &j
+                                   : j.is_object() && j.contains("labels") && j["labels"].is_array() ? &j["labels"]
+                                                                                                      : nullptr;
+    if (frames) {
+      const double step = j.is_object() ? j.value("hop_s", 0.01) : 0.01;
+      std::vector<int64_t> values;
+      for (const auto& v : *frames) values.push_back(v.get<int64_t>() != 0 ? 1 : 0);
+      int index = 0;
+      for (const Segment& s : framesToSegments(values, step, {"keep", "remove"})) out.push_back({s, ++index});
+      return out;
+    }
     const auto& list = j.is_array() ? j : j.contains("segments") ? j.at("segments") : j.at("cuts");
     int index = 0;
     for (const auto& s : list) {

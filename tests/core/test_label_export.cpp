@@ -61,6 +61,15 @@ TEST_CASE("annotation formats parse what their tools write", "[labels]") {
     CHECK(s[1].start_s == 1.5);
     CHECK(s[1].end_s == 2.25);
   }
+  // the seed labelling page's per-frame 0/1 arrays (1 = remove), 10 ms frames unless hop_s says
+  std::ofstream(dir / "seed.json") << R"({"labels": [0, 0, 1, 1, 1, 0], "hop_s": 0.5})";
+  auto seed = readAnnotations(dir / "seed.json", LabelFormat::kJson);
+  REQUIRE(seed.size() == 3);
+  CHECK(seed[1].label == "remove");
+  CHECK(seed[1].start_s == Approx(1.0));
+  CHECK(seed[1].end_s == Approx(2.5));
+  std::ofstream(dir / "seed2.json") << "[1, 0, 0]";
+  CHECK(readAnnotations(dir / "seed2.json", LabelFormat::kJson)[0].end_s == Approx(0.01));
   auto grid = readAnnotations(dir / "a.TextGrid", labelFormat(dir / "a.TextGrid"));
   REQUIRE(grid.size() == 2);  // the empty interval is unlabelled time
   CHECK(grid[0].label == "say \"hi\"");
