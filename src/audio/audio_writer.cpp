@@ -23,6 +23,14 @@ int formatForExtension(const std::string& path) {
                    "' (use .wav, .flac, .ogg, .opus or .mp3)");
 }
 
+int writableFormat(const AudioInfo& info) {
+  SF_INFO check{};
+  check.samplerate = info.sample_rate_hz;
+  check.channels = info.channels;
+  check.format = info.sndfile_format;
+  return sf_format_check(&check) ? info.sndfile_format : 0;
+}
+
 struct AudioWriter::Handle {
   SNDFILE* file = nullptr;
   ~Handle() {

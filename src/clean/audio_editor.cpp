@@ -1,6 +1,5 @@
 #include "podclean/clean/audio_editor.h"
 
-#include <sndfile.h>
 
 #include <algorithm>
 #include <cmath>
@@ -32,12 +31,8 @@ EditResult applyKeptRegions(const std::string& input_path, const std::string& ou
   out_info.sndfile_format = options.sndfile_format;
   if (!out_info.sndfile_format) {
     // The input's own format when libsndfile can write it at this rate, else by extension.
-    SF_INFO check{};
-    check.samplerate = info.sample_rate_hz;
-    check.channels = channels;
-    check.format = info.sndfile_format;
     const bool same_extension = std::filesystem::path(input_path).extension() == std::filesystem::path(output_path).extension();
-    out_info.sndfile_format = same_extension && sf_format_check(&check) ? info.sndfile_format : 0;
+    out_info.sndfile_format = same_extension ? writableFormat(info) : 0;
   }
   AudioWriter writer(output_path, out_info);
   EditResult result;

@@ -187,13 +187,7 @@ Matrix Model::framePosteriorsChunked(const Matrix& features, int64_t chunk_frame
   return out;
 }
 
-std::vector<float> Model::clipPosteriors(const Matrix& features) const {
-  torch::NoGradGuard no_grad;
-  auto logits = impl_->net->forward(impl_->input(features));
-  if (logits.dim() == 3) logits = logits.mean(1);  // a frame model asked for a clip: pool
-  auto probs = torch::softmax(logits, 1)[0].contiguous();
-  return std::vector<float>(probs.data_ptr<float>(), probs.data_ptr<float>() + probs.numel());
-}
+std::vector<float> Model::clipPosteriors(const Matrix& features) const { return clipPosteriorsBatch({features})[0]; }
 
 std::vector<std::vector<float>> Model::clipPosteriorsBatch(const std::vector<Matrix>& clips) const {
   std::vector<std::vector<float>> out;

@@ -1,6 +1,5 @@
 #include "podclean/prep/audio_splitter.h"
 
-#include <sndfile.h>
 
 #include <algorithm>
 #include <cmath>
@@ -68,12 +67,7 @@ static void writePiece(AudioReader& reader, const std::string& out_path, double 
   const int64_t last = std::min(info.frames, int64_t(std::llround(end_s * info.sample_rate_hz)));
   reader.seek(first);
   AudioInfo out_info = info;
-  // Keep the input's container and encoding when libsndfile can write it.
-  SF_INFO check{};
-  check.samplerate = info.sample_rate_hz;
-  check.channels = info.channels;
-  check.format = info.sndfile_format;
-  if (!sf_format_check(&check)) out_info.sndfile_format = 0;
+  out_info.sndfile_format = writableFormat(info);  // the input's container and encoding when possible
   AudioWriter writer(out_path, out_info);
   std::vector<float> block;
   for (int64_t at = first; at < last;) {

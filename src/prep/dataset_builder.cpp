@@ -183,8 +183,7 @@ PrepSummary buildDataset(const PrepOptions& o, const ProgressFn& progress) {
   auto writeExample = [&](int split, const Matrix& x, const std::vector<int64_t>& y, const LabelledFile& f,
                           double offset_s, const json& augmentation) {
     writers.x[split]->appendFloat(x.data.data());
-    if (frame_task) writers.y[split]->appendInt(y.data());
-    else writers.y[split]->appendInt(&y[0]);
+    writers.y[split]->appendInt(y.data());  // one label (clip) or one per frame
     if (split == 0)  // statistics from training frames only, padding excluded
       for (int64_t t = 0; t < x.rows; ++t)
         if (!frame_task || y[size_t(t)] >= 0) writers.stats->add(x.row(t));

@@ -13,6 +13,10 @@ namespace podclean {
 // .mp3); throws UsageError for an extension it cannot write.
 int formatForExtension(const std::string& path);
 
+// info.sndfile_format when libsndfile can write it at info's rate and
+// channels (e.g. MP3 in, MP3 out), else 0 ("choose from the extension").
+int writableFormat(const AudioInfo& info);
+
 class AudioWriter {
  public:
   // info.sndfile_format 0 means "choose from the extension".
