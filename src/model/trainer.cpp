@@ -163,7 +163,7 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
     auto labelled = train.y.reshape({-1});
     labelled = labelled.masked_select(labelled >= 0);
     auto counts = torch::bincount(labelled, {}, meta.spec.num_classes).to(torch::kFloat).clamp_min(1);
-    weights = (counts.sum() / counts);
+    weights = (counts.sum() / counts).pow(options.class_weight_power);
     weights = (weights / weights.mean()).to(device);
   }
 

@@ -20,6 +20,7 @@ struct TrainOptions {
   double weight_decay = 1e-3;
   int patience = 10;               // early stopping: epochs without a better validation score
   bool class_weights = true;       // inverse-frequency weights (frame tasks are imbalanced)
+  double class_weight_power = 1.0; // weights = (1 / frequency) ^ power: 0.5 tempers them
   int time_masks = 1, time_mask_frames = 8;    // on-the-fly SpecAugment per example
   int freq_masks = 1, freq_mask_bands = 4;
   double time_stretch = 0.1;       // clip tasks: random tempo change within +/- this
