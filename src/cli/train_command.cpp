@@ -77,13 +77,13 @@ void addTrainCommand(CLI::App& app) {
     };
     callbacks.on_epoch = [&](const EpochReport& r) {
       progress.done();
-      spdlog::info("epoch {:3d}/{}  loss {:.4f}  val loss {:.4f}  val acc {:.2f} %  lr {:.2e}  {:.1f} s{}", r.epoch,
-                   r.epochs, r.train_loss, r.val_loss, 100 * r.val_score, r.learning_rate, r.seconds,
-                   r.best ? "  *best" : "");
+      spdlog::info("epoch {:3d}/{}  loss {:.4f}  val loss {:.4f}  val acc {:.2f} %  score {:.4f}  lr {:.2e}  {:.1f} s{}",
+                   r.epoch, r.epochs, r.train_loss, r.val_loss, 100 * r.val_accuracy, r.val_score, r.learning_rate,
+                   r.seconds, r.best ? "  *best" : "");
     };
     auto metrics = trainModel(o, callbacks);
-    spdlog::info("{} parameters; best val accuracy {:.2f} %; model in {}", metrics["parameters"].get<int64_t>(),
-                 100 * metrics["best_val_accuracy"].get<double>(), o.output_path);
+    spdlog::info("{} parameters; best {} {:.4f}; model in {}", metrics["parameters"].get<int64_t>(),
+                 metrics["selection"].get<std::string>(), metrics["best_val_score"].get<double>(), o.output_path);
   });
 }
 

@@ -99,13 +99,20 @@ torch::Tensor lossFor(const torch::Tensor& logits, const torch::Tensor& y, const
   return torch::nn::functional::cross_entropy(logits, y, options);
 }
 
-// Validation: mean loss and score (clip accuracy, or frame accuracy over labelled frames).
-std::pair<double, double> validate(AudioNet& net, const Tensors& data, const torch::Tensor& weights,
-                                   const torch::Device& device, int batch_size) {
+struct Validation {
+  double loss = 0, accuracy = 0, macro_f1 = 0;
+};
+
+// Validation: mean loss, accuracy over labelled clips/frames, and the macro
+// F1 over classes (the selection score for imbalanced frame tasks, where
+// accuracy rewards predicting the majority class everywhere).
+Validation validate(AudioNet& net, const Tensors& data, const torch::Tensor& weights, const torch::Device& device,
+                    int batch_size, int num_classes) {
   torch::NoGradGuard no_grad;
   net.eval();
   double loss_sum = 0;
   int64_t correct = 0, counted = 0, batches = 0;
+  std::vector<int64_t> tp(size_t(num_classes), 0), fp(size_t(num_classes), 0), fn(size_t(num_classes), 0);
   for (int64_t start = 0; start < data.x.size(0); start += batch_size) {
     const int64_t n = std::min<int64_t>(batch_size, data.x.size(0) - start);
     auto x = data.x.narrow(0, start, n).to(device), y = data.y.narrow(0, start, n).to(device);
@@ -116,8 +123,22 @@ std::pair<double, double> validate(AudioNet& net, const Tensors& data, const tor
     auto labelled = y >= 0;
     correct += (predicted.eq(y) & labelled).sum().item<int64_t>();
     counted += labelled.sum().item<int64_t>();
+    for (int c = 0; c < num_classes; ++c) {
+      auto is_c = predicted.eq(c) & labelled, truly_c = y.eq(c);
+      tp[size_t(c)] += (is_c & truly_c).sum().item<int64_t>();
+      fp[size_t(c)] += (is_c & ~truly_c).sum().item<int64_t>();
+      fn[size_t(c)] += (~is_c & truly_c).sum().item<int64_t>();
+    }
   }
-  return {batches ? loss_sum / double(batches) : 0.0, counted ? double(correct) / double(counted) : 0.0};
+  Validation v;
+  v.loss = batches ? loss_sum / double(batches) : 0.0;
+  v.accuracy = counted ? double(correct) / double(counted) : 0.0;
+  for (int c = 0; c < num_classes; ++c) {
+    const double denominator = double(2 * tp[size_t(c)] + fp[size_t(c)] + fn[size_t(c)]);
+    v.macro_f1 += denominator > 0 ? 2.0 * double(tp[size_t(c)]) / denominator : 0.0;
+  }
+  v.macro_f1 /= num_classes;
+  return v;
 }
 
 }  // namespace
@@ -201,23 +222,26 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
       loss_sum += value;
       if (callbacks.on_batch) callbacks.on_batch(epoch, b + 1, batches, loss_sum / double(b + 1));
     }
-    auto [val_loss, val_score] = validate(net, val, weights, device, 256);
+    const Validation v = validate(net, val, weights, device, 256, meta.spec.num_classes);
+    const double val_loss = v.loss, val_score = dataset.frame_task ? v.macro_f1 : v.accuracy;
     EpochReport report;
     report.epoch = epoch;
     report.epochs = options.epochs;
     report.train_loss = loss_sum / double(batches);
     report.val_loss = val_loss;
     report.val_score = val_score;
+    report.val_accuracy = v.accuracy;
     report.learning_rate = lr;
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     report.best = val_score > best_score;
     history.push_back({{"epoch", epoch}, {"train_loss", report.train_loss}, {"val_loss", val_loss},
-                       {"val_accuracy", val_score}, {"lr", lr}, {"seconds", report.seconds}});
+                       {"val_accuracy", v.accuracy}, {"val_macro_f1", v.macro_f1}, {"lr", lr}, {"seconds", report.seconds}});
     model.meta().training = {{"dataset", std::filesystem::absolute(options.dataset_dir).string()},
                              {"epochs_done", epoch},
                              {"example_frames", train.x.size(1)},
                              {"example_samples", dataset.manifest.value("example_samples", int64_t(0))},
-                             {"val_accuracy", val_score},
+                             {"val_accuracy", v.accuracy},
+                             {"val_score", val_score},
                              {"seed", options.seed},
                              {"date", std::to_string(std::time(nullptr))},
                              {"podclean_version", PODCLEAN_VERSION}};
@@ -240,7 +264,8 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
   }
   nlohmann::json metrics = {{"model", options.output_path}, {"dataset", options.dataset_dir},
                             {"spec", meta.spec.toJson()}, {"parameters", model.parameterCount()},
-                            {"best_val_accuracy", best_score}, {"history", history}};
+                            {"selection", dataset.frame_task ? "val macro F1" : "val accuracy"},
+                            {"best_val_score", best_score}, {"history", history}};
   writeTextFile(sidePath(options.output_path, ".metrics.json"), metrics.dump(1) + "\n");
   return metrics;
 }

@@ -34,7 +34,8 @@ struct TrainOptions {
 
 struct EpochReport {
   int epoch = 0, epochs = 0;
-  double train_loss = 0, val_loss = 0, val_score = 0, seconds = 0, learning_rate = 0;
+  double train_loss = 0, val_loss = 0, val_accuracy = 0, seconds = 0, learning_rate = 0;
+  double val_score = 0;  // what selects the best epoch: accuracy (clips) or macro F1 (frames)
   bool best = false;
 };
 
