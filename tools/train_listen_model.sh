@@ -21,7 +21,7 @@ $P prep "$W"/keywords/* -o "$W/streams-train" --task streams --subset train --st
 $P prep "$W"/keywords/* -o "$W/streams-test" --task streams --subset test --streams 20 $STREAMS --seed 2 --quiet
 $P prep "$W/streams-train" -o "$W/ds" --task frame --default-label background --labels background,alexa,computer,jarvis \
   --window-seconds 10 --val 0.15 --test 0 --quiet
-$P train "$W/ds" --arch gru --channels 64 --hidden 96 --layers 1 --kernel 5 --epochs 30 --patience 8 --lr 3e-3 --no-class-weights \
+$P train "$W/ds" --arch gru --channels 64 --hidden 96 --layers 1 --kernel 5 --epochs 30 --patience 8 --lr 3e-3 --class-weight-power 0.5 \
   --time-masks 1 --freq-masks 1 --seed 1 -o "$W/listen-default.pt"
 cp "$W/listen-default.pt" models/listen-default.pt
 echo "test streams for bench/listen_bench.sh: $W/streams-test"
