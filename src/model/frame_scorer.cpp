@@ -5,6 +5,7 @@
 
 #include "podclean/audio/audio_reader.h"
 #include "podclean/dsp/feature_extractor.h"
+#include "podclean/model/frame_posterior_stream.h"
 #include "podclean/util/error.h"
 
 namespace podclean {
@@ -14,8 +15,7 @@ FrameScores scoreWithModel(const Model& model, const std::string& model_path, co
   const ModelMeta& meta = model.meta();
   if (meta.spec.task != ModelTask::kFrame)
     throw FileError(model_path, "is a clip classifier; clean needs a frame model (conv1d trained on a frame dataset)");
-  const int context = model.contextFrames();
-  if (context < 0)
+  if (model.contextFrames() < 0)
     throw FileError(model_path, "is a " + meta.spec.arch + " model; clean streams conv1d frame models only");
   std::vector<bool> keeps(meta.labels.size(), false);
   FrameScores scores;
@@ -35,15 +35,12 @@ FrameScores scoreWithModel(const Model& model, const std::string& model_path, co
   scores.frame_step_s = double(meta.features.hop_length) / meta.features.sample_rate_hz;
   scores.duration_s = source.info().duration_s();
 
-  Matrix buffer(0, meta.features.numFeatures());  // frames from buffer_start on
-  int64_t buffer_start = 0, emitted = 0;
-  // Emits every frame whose right context is in the buffer (all of them at the end).
-  auto run = [&](bool final) {
-    const int64_t end = buffer_start + buffer.rows, emit_end = final ? end : end - context;
-    if (emit_end <= emitted) return;
-    Matrix probs = model.framePosteriors(buffer);
-    for (int64_t t = emitted; t < emit_end; ++t) {
-      const float* p = probs.row(t - buffer_start);
+  FramePosteriorStream posteriors(model, chunk_frames);
+  Matrix fresh(0, meta.features.numFeatures()), probs(0, int64_t(meta.labels.size()));
+  // P(keep) and the most likely removable class of every frame given out.
+  auto score = [&] {
+    for (int64_t t = 0; t < probs.rows; ++t) {
+      const float* p = probs.row(t);
       float keep = 0, best = -1;
       int best_class = 0;
       for (size_t c = 0; c < keeps.size(); ++c) {
@@ -53,21 +50,22 @@ FrameScores scoreWithModel(const Model& model, const std::string& model_path, co
       scores.keep.push_back(keep);
       scores.remove_class.push_back(best_class);
     }
-    emitted = emit_end;
-    const int64_t drop = std::max<int64_t>(0, emitted - context - buffer_start);
-    buffer.data.erase(buffer.data.begin(), buffer.data.begin() + drop * buffer.cols);
-    buffer.rows -= drop;
-    buffer_start += drop;
+    probs = Matrix(0, probs.cols);
   };
   std::vector<float> chunk;
   while (source.next(chunk)) {
     extractor.acceptWaveform(chunk.data(), chunk.size());
-    extractor.takeFrames(buffer);
-    if (buffer.rows >= chunk_frames + 2 * context) run(false);
+    fresh = Matrix(0, fresh.cols);
+    extractor.takeFrames(fresh);
+    posteriors.push(fresh, probs);
+    score();
   }
   extractor.inputFinished();
-  extractor.takeFrames(buffer);
-  run(true);
+  fresh = Matrix(0, fresh.cols);
+  extractor.takeFrames(fresh);
+  posteriors.push(fresh, probs);
+  posteriors.finish(probs);
+  score();
   return scores;
 }
 

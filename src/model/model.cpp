@@ -170,23 +170,6 @@ Matrix Model::framePosteriors(const Matrix& features) const {
   return out;
 }
 
-Matrix Model::framePosteriorsChunked(const Matrix& features, int64_t chunk_frames) const {
-  const int context = contextFrames();
-  if (context < 0 || features.rows <= chunk_frames) return framePosteriors(features);
-  Matrix out(0, impl_->meta.spec.num_classes);
-  for (int64_t start = 0; start < features.rows; start += chunk_frames) {
-    const int64_t end = std::min(features.rows, start + chunk_frames);
-    const int64_t from = std::max<int64_t>(0, start - context), to = std::min(features.rows, end + context);
-    Matrix piece(to - from, features.cols);
-    std::copy(features.row(from), features.row(to), piece.data.begin());
-    Matrix probs = framePosteriors(piece);
-    Matrix keep(end - start, probs.cols);
-    std::copy(probs.row(start - from), probs.row(end - from), keep.data.begin());
-    out.appendRows(keep);
-  }
-  return out;
-}
-
 std::vector<float> Model::clipPosteriors(const Matrix& features) const { return clipPosteriorsBatch({features})[0]; }
 
 std::vector<std::vector<float>> Model::clipPosteriorsBatch(const std::vector<Matrix>& clips) const {

@@ -51,11 +51,6 @@ static std::map<std::string, int> dealKeys(std::vector<std::string> keys, const 
   return split;
 }
 
-int splitForKey(const std::string& key, uint64_t seed, double val_fraction, double test_fraction) {
-  const double u = double(stableHash(key, seed) >> 11) / double(1ull << 53);
-  return u < test_fraction ? 2 : u < test_fraction + val_fraction ? 1 : 0;
-}
-
 // Split per file: by group when asked (no group in two splits), otherwise
 // stratified per label so every class appears in every split.
 static std::vector<int> assignSplits(const std::vector<LabelledFile>& files, const PrepOptions& o) {

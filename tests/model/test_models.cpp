@@ -6,6 +6,7 @@
 #include <random>
 
 #include "../core/test_util.h"
+#include "podclean/model/frame_posterior_stream.h"
 #include "podclean/model/model.h"
 #include "podclean/model/trainer.h"
 #include "podclean/prep/dataset_builder.h"
@@ -90,7 +91,21 @@ TEST_CASE("chunked conv1d inference equals whole-file inference", "[model][conv1
   CHECK(model.contextFrames() == 1 + 2 + 4);  // kernel 3, dilations 1, 2, 4
   const Matrix x = randomFeatures(1000, 20);
   const Matrix whole = model.framePosteriors(x);
-  for (int64_t chunk : {16, 100, 333}) CHECK(maxDiff(model.framePosteriorsChunked(x, chunk), whole) < 1e-5);
+  // Through FramePosteriorStream, as clean runs it: frames arrive in pieces of any size.
+  for (int64_t chunk : {16, 100, 333})
+    for (int64_t piece : {1, 37, 250}) {
+      INFO("chunk " << chunk << ", pieces of " << piece);
+      FramePosteriorStream stream(model, chunk);
+      Matrix out(0, 3);
+      for (int64_t at = 0; at < x.rows; at += piece) {
+        Matrix part(std::min(piece, x.rows - at), x.cols);
+        std::copy(x.row(at), x.row(at + part.rows), part.data.begin());
+        stream.push(part, out);
+      }
+      stream.finish(out);
+      CHECK(maxDiff(out, whole) < 1e-5);
+    }
+  CHECK_THROWS_AS(FramePosteriorStream(Model::create(metaFor("gru", ModelTask::kFrame), 1), 100), Error);
 }
 
 TEST_CASE("streaming gru step by step equals the full-sequence run", "[model][gru]") {

@@ -58,8 +58,7 @@ class Model {
 
   // Raw (unnormalised) features [T, F] -> per-frame probabilities [T, C]. Frame models.
   Matrix framePosteriors(const Matrix& features) const;
-  // Same result computed in pieces of chunk_frames (conv1d: with context) for bounded memory.
-  Matrix framePosteriorsChunked(const Matrix& features, int64_t chunk_frames) const;
+  // (For long inputs in bounded memory, see FramePosteriorStream.)
   // Raw features [T, F] -> class probabilities [C]. Clip models.
   std::vector<float> clipPosteriors(const Matrix& features) const;
   // Many clips of the same shape in one batch (much faster than one by one).

@@ -20,7 +20,4 @@ using ProgressFn = std::function<void(int64_t done, int64_t total)>;
 
 PrepSummary buildDataset(const PrepOptions& options, const ProgressFn& progress = {});
 
-// Where a file goes: 0 train, 1 val, 2 test; stable across runs and machines.
-int splitForKey(const std::string& key, uint64_t seed, double val_fraction, double test_fraction);
-
 }  // namespace podclean
