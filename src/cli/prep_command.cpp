@@ -68,6 +68,8 @@ void addPrepCommand(CLI::App& app) {
   aug->add_option("--augment", o.augment.copies, "Augmented copies per training example");
   aug->add_option("--aug-gain-db", o.augment.gain_db, "Random gain within +/- dB");
   aug->add_option("--aug-shift-ms", o.augment.shift_ms, "Random time shift within +/- ms");
+  aug->add_option("--aug-speed", o.augment.speed,
+                  "Speed perturbation: play at a random 1 +/- this (shifts pitch and formants, new 'voices')");
   aug->add_option("--noise-dir", o.augment.noise_dir, "Mix in noise from recordings in this folder");
   aug->add_option("--snr-min", o.augment.snr_db_min, "Lowest SNR for mixed noise (dB)");
   aug->add_option("--snr-max", o.augment.snr_db_max, "Highest SNR for mixed noise (dB)");

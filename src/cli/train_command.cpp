@@ -46,6 +46,10 @@ void addTrainCommand(CLI::App& app) {
   sub->add_option("--freq-masks", o.freq_masks, "SpecAugment feature masks per example");
   sub->add_option("--time-stretch", o.time_stretch, "Clip tasks: random tempo change within +/- this");
   sub->add_option("--freq-warp", o.freq_warp, "Random stretch of the feature axis within +/- this");
+  sub->add_option("--noise-mix", o.noise_mix,
+                  "Share of training examples mixed with the dataset's noise (prep --noise-dir, log-mel)");
+  sub->add_option("--noise-snr-min", o.noise_snr_min, "Lowest SNR of that mix (dB)");
+  sub->add_option("--noise-snr-max", o.noise_snr_max, "Highest SNR of that mix (dB)");
   sub->add_option("--seed", o.seed, "Random seed");
   sub->add_option("--threads", o.threads, "CPU threads");
   sub->add_option("--device", o.device, "cpu | cuda");

@@ -164,6 +164,18 @@ void powerToDb(std::vector<float>& data, double ref, double amin, double top_db)
   }
 }
 
+void mixNoiseDb(float* signal_db, const float* noise_db, int64_t n, double snr_db) {
+  double signal_power = 0, noise_power = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    signal_power += std::pow(10.0, signal_db[i] / 10.0);
+    noise_power += std::pow(10.0, noise_db[i] / 10.0);
+  }
+  if (noise_power <= 0 || signal_power <= 0) return;
+  const double gain = signal_power / (noise_power * std::pow(10.0, snr_db / 10.0));
+  for (int64_t i = 0; i < n; ++i)
+    signal_db[i] = float(10.0 * std::log10(std::pow(10.0, signal_db[i] / 10.0) + gain * std::pow(10.0, noise_db[i] / 10.0)));
+}
+
 Matrix deltas(const Matrix& x, int order) {
   Matrix d(x.rows, x.cols);
   constexpr int kHalf = 4;  // width 9

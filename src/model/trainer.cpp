@@ -6,6 +6,7 @@
 #include <random>
 
 #include "networks.h"
+#include "podclean/dsp/feature_extractor.h"
 #include "podclean/dsp/feature_json.h"
 #include "podclean/prep/dataset.h"
 #include "podclean/util/atomic_file.h"
@@ -22,6 +23,8 @@ void TrainOptions::Validate() const {
   if (device == "cuda" && !torch::cuda::is_available())
     throw UsageError("--device cuda: this LibTorch build has no CUDA or no GPU is visible (Debian's is CPU-only)");
   if (output_path.empty()) throw UsageError("-o/--output model path is required");
+  if (noise_mix < 0 || noise_mix > 1) throw UsageError("--noise-mix must be in [0, 1]");
+  if (noise_snr_min > noise_snr_max) throw UsageError("--noise-snr-min is above --noise-snr-max");
 }
 
 static std::string sidePath(const std::string& model_path, const std::string& suffix) {
@@ -47,6 +50,30 @@ Tensors toTensors(DatasetSplit split, const NormStats& norm, bool frame_task) {
   t.y = frame_task ? y.view({split.count, split.frames}) : y;
   return t;
 }
+
+// On-the-fly noise: the dataset's noise bank (log-mel dB, un-normalised) is
+// added in the power domain at a random SNR to a share of the batch, with a
+// random circular shift in time so each noise piece serves many examples.
+struct NoiseMixer {
+  torch::Tensor bank;       // [K, T, F] dB
+  torch::Tensor mean, std;  // the dataset's normalisation, to undo and redo it
+  bool active() const { return bank.defined() && bank.size(0) > 0; }
+
+  void mix(torch::Tensor& x, const TrainOptions& o, std::mt19937_64& rng) const {
+    if (!active() || o.noise_mix <= 0) return;
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    for (int64_t i = 0; i < x.size(0); ++i) {
+      if (unit(rng) >= o.noise_mix) continue;
+      auto noise_db = bank[int64_t(rng() % uint64_t(bank.size(0)))];
+      noise_db = noise_db.roll(int64_t(rng() % uint64_t(noise_db.size(0))), 0);
+      const double snr_db = o.noise_snr_min + unit(rng) * (o.noise_snr_max - o.noise_snr_min);
+      auto signal_db = (x[i] * std + mean).contiguous();
+      noise_db = noise_db.contiguous();
+      mixNoiseDb(signal_db.data_ptr<float>(), noise_db.data_ptr<float>(), signal_db.numel(), snr_db);
+      x[i].copy_((signal_db - mean) / std);
+    }
+  }
+};
 
 // SpecAugment in place on a batch [B, T, F]: zero (= the normalised mean) masks.
 void specAugment(torch::Tensor& x, const TrainOptions& o, std::mt19937_64& rng) {
@@ -155,6 +182,15 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
   Tensors val = toTensors(dataset.load("val"), dataset.norm, dataset.frame_task);
   if (train.x.size(0) == 0) throw FileError(options.dataset_dir, "the training split is empty");
   if (val.x.size(0) == 0) val = train;  // no validation split: select on training data (said in the metrics)
+  NoiseMixer noise;
+  if (DatasetSplit bank = dataset.loadNoise(); bank.count > 0) {
+    if (bank.frames != train.x.size(1) || bank.features != train.x.size(2))
+      throw FileError(options.dataset_dir, "noise bank and examples differ in shape");
+    noise.bank = torch::from_blob(bank.x.data(), {bank.count, bank.frames, bank.features}).clone();
+    const int64_t count = bank.features;
+    noise.mean = dataset.norm.empty() ? torch::zeros({count}) : torch::from_blob(dataset.norm.mean.data(), {count}).clone();
+    noise.std = dataset.norm.empty() ? torch::ones({count}) : torch::from_blob(dataset.norm.std.data(), {count}).clone();
+  }
 
   ModelMeta meta;
   meta.spec = options.spec;
@@ -166,7 +202,7 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
   meta.norm = dataset.norm;
   const std::string last_path = sidePath(options.output_path, ".last.pt");
   int first_epoch = 1;
-  double best_score = -1;
+  double best_score = -1, best_loss = 1e30;
   Model model = Model::create(meta, options.seed);
   if (options.resume) {
     if (!std::filesystem::exists(last_path)) throw FileError(last_path, "no checkpoint to resume from");
@@ -175,6 +211,7 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
       throw FileError(last_path, "checkpoint was trained with another architecture or dataset");
     first_epoch = model.meta().training.value("epochs_done", 0) + 1;
     best_score = model.meta().training.value("best_val_score", -1.0);
+    best_loss = model.meta().training.value("best_val_loss", 1e30);
   }
   AudioNet& net = *model.impl()->net;
   net.to(device);
@@ -208,6 +245,7 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
     for (int64_t b = 0; b < batches; ++b) {
       auto index = order.narrow(0, b * options.batch_size, std::min<int64_t>(options.batch_size, n - b * options.batch_size));
       auto x = train.x.index_select(0, index);
+      noise.mix(x, options, rng);
       warpBatch(x, options, !dataset.frame_task, rng);
       specAugment(x, options, rng);
       auto y = train.y.index_select(0, index).to(device);
@@ -233,7 +271,9 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
     report.val_accuracy = v.accuracy;
     report.learning_rate = lr;
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    report.best = val_score > best_score;
+    // Validation accuracy saturates on small sets (all right by epoch 3), so
+    // ties go to the lower validation loss rather than to the earliest epoch.
+    report.best = val_score > best_score || (val_score == best_score && val_loss < best_loss);
     history.push_back({{"epoch", epoch}, {"train_loss", report.train_loss}, {"val_loss", val_loss},
                        {"val_accuracy", v.accuracy}, {"val_macro_f1", v.macro_f1}, {"lr", lr}, {"seconds", report.seconds}});
     model.meta().training = {{"dataset", std::filesystem::absolute(options.dataset_dir).string()},
@@ -249,13 +289,16 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
     net.eval();
     if (report.best) {
       best_score = val_score;
+      best_loss = val_loss;
       since_best = 0;
       model.meta().training["best_val_score"] = best_score;
+      model.meta().training["best_val_loss"] = best_loss;
       model.save(options.output_path);
     } else {
       ++since_best;
     }
     model.meta().training["best_val_score"] = best_score;
+    model.meta().training["best_val_loss"] = best_loss;
     model.save(last_path);
     torch::save(optimizer, optimizer_path);
     net.to(device);
@@ -264,7 +307,8 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
   }
   nlohmann::json metrics = {{"model", options.output_path}, {"dataset", options.dataset_dir},
                             {"spec", meta.spec.toJson()}, {"parameters", model.parameterCount()},
-                            {"selection", dataset.frame_task ? "val macro F1" : "val accuracy"},
+                            {"selection", dataset.frame_task ? "val macro F1, ties by val loss" : "val accuracy, ties by val loss"},
+                            {"noise_mix", noise.active() ? options.noise_mix : 0.0},
                             {"best_val_score", best_score}, {"history", history}};
   writeTextFile(sidePath(options.output_path, ".metrics.json"), metrics.dump(1) + "\n");
   return metrics;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "podclean/audio/audio_reader.h"
+#include "podclean/audio/resampler.h"
 #include "podclean/prep/file_labels.h"
 
 namespace podclean {
@@ -35,6 +36,14 @@ void mixAtSnr(std::vector<float>& signal, const std::vector<float>& noise, doubl
 nlohmann::json Augmenter::augmentWaveform(std::vector<float>& samples) {
   nlohmann::json done = nlohmann::json::object();
   std::uniform_real_distribution<double> unit(0.0, 1.0);
+  if (options_.speed > 0 && !samples.empty()) {
+    // Kaldi-style speed perturbation: read the clip as if recorded at rate
+    // x factor, so tempo, pitch and formants all move by the factor - the
+    // nearest cheap stand-in for a speaker with a longer or shorter vocal tract.
+    const double factor = 1.0 + (unit(rng_) * 2 - 1) * options_.speed;
+    samples = resample(samples, sample_rate_hz_ * factor, sample_rate_hz_);
+    done["speed"] = std::round(factor * 1000) / 1000;
+  }
   if (options_.gain_db > 0) {
     const double gain_db = (unit(rng_) * 2 - 1) * options_.gain_db;
     const float gain = float(std::pow(10.0, gain_db / 20.0));

@@ -45,4 +45,17 @@ DatasetSplit Dataset::load(const std::string& split) const {
   return s;
 }
 
+DatasetSplit Dataset::loadNoise() const {
+  DatasetSplit s;
+  if (!manifest.contains("noise")) return s;
+  const std::string path = dir + "/" + manifest["noise"].value("x", "noise_x.npy");
+  NpyArray x = loadNpy(path);
+  if (x.shape.size() != 3 || x.dtype != "<f4") throw FileError(path, "noise bank does not have the shape prep writes");
+  s.count = x.shape[0];
+  s.frames = x.shape[1];
+  s.features = x.shape[2];
+  s.x = std::move(x.f32);
+  return s;
+}
+
 }  // namespace podclean

@@ -132,6 +132,34 @@ std::string findLabelFile(const std::string& audio_path) {
                                   fs::path(audio_path).replace_extension(".txt").string() + ")");
 }
 
+// The noise bank the trainer mixes in on the fly: the --noise-dir recordings
+// cut into example-length pieces, as features. Only log-power features without
+// per-clip CMN can be mixed (power adds; cepstra and mean-removed bands do not).
+bool noiseCanBeMixed(const FeatureOptions& fo) {
+  return fo.kind == FeatureKind::kMel && fo.log && !fo.clip_cmn;
+}
+
+int64_t writeNoiseBank(const PrepOptions& o, int64_t example_samples, int64_t example_frames) {
+  constexpr int64_t kMostPieces = 2000;
+  const FeatureOptions& fo = o.features;
+  NpyRowWriter writer(o.output_dir + "/noise_x.npy", {example_frames, fo.numFeatures()}, true);
+  for (const std::string& path : findAudioFiles({o.augment.noise_dir})) {
+    std::vector<float> noise = loadMono(path, fo.sample_rate_hz);
+    if (noise.empty()) continue;
+    while (int64_t(noise.size()) < example_samples) noise.insert(noise.end(), noise.begin(), noise.end());
+    for (int64_t start = 0; start + example_samples <= int64_t(noise.size()) && writer.rows() < kMostPieces;
+         start += example_samples) {
+      std::vector<float> piece(noise.begin() + start, noise.begin() + start + example_samples);
+      Matrix x = computeFeatures(fo, piece);
+      Matrix row(example_frames, x.cols, 0.f);  // frame tasks: one frame fewer than the centred STFT gives
+      std::copy(x.data.begin(), x.data.begin() + std::min(example_frames, x.rows) * x.cols, row.data.begin());
+      writer.appendFloat(row.data.data());
+    }
+  }
+  writer.finish();
+  return writer.rows();
+}
+
 }  // namespace
 
 PrepSummary buildDataset(const PrepOptions& o, const ProgressFn& progress) {
@@ -261,6 +289,8 @@ PrepSummary buildDataset(const PrepOptions& o, const ProgressFn& progress) {
                                           {"y", std::string(kSplitNames[s]) + "_y.npy"},
                                           {"count", summary.per_split[s]}};
   }
+  if (!o.augment.noise_dir.empty() && noiseCanBeMixed(fo))
+    manifest["noise"] = {{"x", "noise_x.npy"}, {"count", writeNoiseBank(o, example_samples, example_frames)}};
   writeTextFile(o.output_dir + "/manifest.json", manifest.dump(1) + "\n");
   return summary;
 }

@@ -229,3 +229,18 @@ TEST_CASE("clip preparation trims quiet ends and CMN centres each feature", "[fe
   for (int64_t t = 0; t < raw.rows; ++t) c0 += raw.at(t, 0);
   CHECK(std::fabs(c0 / double(raw.rows)) > 10.0);  // without CMN the mean is far from 0
 }
+
+TEST_CASE("noise mixed in the dB domain adds powers at the asked SNR", "[features][noise]") {
+  // Signal 0 dB in every cell, noise -20 dB: at SNR 0 the noise is scaled to
+  // the signal's power, so every cell becomes 10*log10(2) = 3.01 dB.
+  std::vector<float> signal(40, 0.f), noise(40, -20.f);
+  mixNoiseDb(signal.data(), noise.data(), 40, 0.0);
+  for (float v : signal) CHECK(v == Approx(3.0103).margin(1e-3));
+  // At 20 dB SNR the total rises by 10*log10(1.01); quiet cells of a signal
+  // (a pause, -60 dB) take on the noise level instead.
+  std::vector<float> speech(40, 0.f), flat(40, -30.f);
+  for (int i = 20; i < 40; ++i) speech[size_t(i)] = -60.f;
+  mixNoiseDb(speech.data(), flat.data(), 40, 20.0);
+  CHECK(speech[0] == Approx(10 * std::log10(1.0 + 0.005)).margin(1e-3));  // noise power = 1/100 of the mean 0.5
+  CHECK(speech[30] == Approx(10 * std::log10(1e-6 + 0.005)).margin(1e-2));  // about -23 dB
+}

@@ -103,6 +103,11 @@ TEST_CASE("prep augments only training examples and marks them", "[prep][augment
       CHECK(e["augmentation"]["masks"].size() == 4);
     }
   CHECK(m["example_frames"] == 1 + 8000 / 160);
+  // The noise folder also becomes a bank of example-shaped log-mel pieces for the trainer.
+  REQUIRE(m.contains("noise"));
+  NpyArray bank = loadNpy(out / "noise_x.npy");
+  CHECK(bank.shape == std::vector<int64_t>{m["noise"]["count"].get<int64_t>(), m["example_frames"].get<int64_t>(), 64});
+  CHECK(bank.shape[0] >= 12);  // each 0.5 s of the noise recordings is one piece
   // Same seed -> same dataset.
   testutil::TempDir again("aug2");
   o.output_dir = again.path.string();

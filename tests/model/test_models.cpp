@@ -181,3 +181,34 @@ TEST_CASE("a tiny model overfits a tiny dataset", "[model][train]") {
     CHECK(e.accuracy >= 0.95);
   }
 }
+
+TEST_CASE("training mixes the dataset's noise bank in on the fly", "[model][train][noise]") {
+  testutil::TempDir ds("noiseds"), out("noisemodel");
+  PrepOptions prep;
+  prep.inputs = {testutil::dataPath("fsdd")};
+  prep.output_dir = ds.path.string();
+  prep.label_pattern = "{label}_{group}_{index}";
+  prep.features.n_mels = 32;
+  prep.val_fraction = prep.test_fraction = 0;
+  prep.augment.noise_dir = testutil::dataPath("roomtone");
+  buildDataset(prep);
+  TrainOptions o;
+  o.dataset_dir = ds.path.string();
+  o.output_path = out / "m.pt";
+  o.spec.arch = "conv2d";
+  o.spec.channels = 4;
+  o.epochs = 2;
+  o.threads = 2;
+  o.noise_mix = 1.0;
+  auto metrics = trainModel(o);
+  CHECK(metrics["noise_mix"] == 1.0);
+  CHECK(std::isfinite(metrics["history"].back()["train_loss"].get<double>()));
+  // MFCC datasets carry no bank (cepstra cannot be mixed): training says 0.
+  testutil::TempDir mfcc("noisemfcc");
+  prep.output_dir = mfcc.path.string();
+  prep.features.kind = FeatureKind::kMfcc;
+  buildDataset(prep);
+  o.dataset_dir = mfcc.path.string();
+  o.epochs = 1;
+  CHECK(trainModel(o)["noise_mix"] == 0.0);
+}

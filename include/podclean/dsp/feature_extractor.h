@@ -48,6 +48,12 @@ std::vector<float> prepareClip(const FeatureOptions& options, std::vector<float>
 
 // power_to_db in place; ref <= 0 means the maximum of the data.
 void powerToDb(std::vector<float>& data, double ref, double amin, double top_db);
+
+// Adds noise to a signal where both are log-power features in dB (same
+// reference): powers add, the noise scaled so the total signal-to-noise ratio
+// over the n cells is snr_db. This is how a noise recording sounds mixed in,
+// computed from features alone.
+void mixNoiseDb(float* signal_db, const float* noise_db, int64_t n, double snr_db);
 // librosa.feature.delta(width=9, order, mode='interp') along frames; [T, F] -> [T, F].
 Matrix deltas(const Matrix& features, int order);
 

@@ -25,6 +25,8 @@ struct TrainOptions {
   int freq_masks = 1, freq_mask_bands = 4;
   double time_stretch = 0.1;       // clip tasks: random tempo change within +/- this
   double freq_warp = 0.05;         // random stretch of the feature axis within +/- this (VTLP-like)
+  double noise_mix = 0.5;          // share of examples mixed with the dataset's noise bank (if it has one)
+  double noise_snr_min = 5, noise_snr_max = 20;  // SNR of that mix (dB)
   uint64_t seed = 1;
   int threads = 0;                 // 0 = LibTorch's default
   std::string device = "cpu";      // cpu | cuda

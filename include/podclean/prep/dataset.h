@@ -26,6 +26,9 @@ struct Dataset {
   // Throws FileError naming the folder when it is not a podclean dataset.
   static Dataset open(const std::string& dir);
   DatasetSplit load(const std::string& split) const;  // "train" | "val" | "test"
+  // The noise bank (prep --noise-dir with log-power features), un-normalised
+  // features [count, frames, features]; count 0 when the dataset has none.
+  DatasetSplit loadNoise() const;
 };
 
 }  // namespace podclean

@@ -16,6 +16,7 @@ struct AugmentOptions {
   int copies = 0;                 // augmented copies per training example (0: none)
   double gain_db = 6.0;           // random gain in [-gain_db, +gain_db]
   double shift_ms = 100.0;        // random circular-free time shift up to +/- this
+  double speed = 0.0;             // speed perturbation: play at a random 1 +/- speed (pitch and tempo together)
   std::string noise_dir;          // folder of noise recordings to mix in ("" = none)
   double snr_db_min = 5.0, snr_db_max = 20.0;
   int time_masks = 2, time_mask_frames = 10;   // SpecAugment time masks
