@@ -11,12 +11,15 @@ W=${2:-/tmp/podclean-fsdd-folds}
 P=build/podclean
 mkdir -p "$W"
 FEATURES="--features mfcc --n-mfcc 20 --n-mels 40 --fmax 4000 --top-db 80 --trim-db 40 --clip-seconds 1.0 --cmn"
+# Four speed-perturbed copies of each training take (0.85-1.15: pitch and formants move
+# together, standing in for other voices); no masks in prep (train draws its own).
+AUGMENT="--augment 4 --aug-speed 0.15 --aug-gain-db 6 --aug-shift-ms 0 --time-masks 0 --freq-masks 0"
 printf "%-8s %-8s %10s %10s %12s\n" arch speaker "test acc" "train s" "examples/s"
 for arch in conv2d gru; do
   for speaker in george jackson lucas nicolas; do
     ds="$W/ds-$speaker"
-    [ -f "$ds/manifest.json" ] || $P prep "$FSDD" -o "$ds" --label-from-name '{label}_{group}_{index}' \
-      --test-groups "$speaker" --val 0.1 $FEATURES --quiet
+    [ "$arch" = conv2d ] && rm -rf "$ds" && $P prep "$FSDD" -o "$ds" --label-from-name '{label}_{group}_{index}' \
+      --test-groups "$speaker" --val 0.1 $FEATURES $AUGMENT --quiet
     case $arch in
       conv2d) opts="--arch conv2d --channels 16 --layers 3 --epochs 25" ;;
       gru) opts="--arch gru --channels 32 --hidden 64 --layers 1 --kernel 3 --epochs 30" ;;
@@ -25,7 +28,11 @@ for arch in conv2d gru; do
     $P train "$ds" $opts --seed 1 --threads 2 -o "$W/$arch-$speaker.pt" --quiet
     seconds=$(python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')")
     acc=$($P train "$ds" --evaluate "$W/$arch-$speaker.pt" --split test --json | python3 -c "import json,sys; print(f'{100*json.load(sys.stdin)[\"accuracy\"]:.1f} %')")
-    rate=$(python3 -c "import json; h=json.load(open('$W/$arch-$speaker.metrics.json'))['history']; print(f'{1350*len(h)/sum(e[\"seconds\"] for e in h):.0f}')")
+    rate=$(python3 -c "
+import json
+h = json.load(open('$W/$arch-$speaker.metrics.json'))['history']
+n = json.load(open('$ds/manifest.json'))['splits']['train']['count']
+print(f'{n * len(h) / sum(e[\"seconds\"] for e in h):.0f}')")
     printf "%-8s %-8s %10s %10s %12s\n" "$arch" "$speaker" "$acc" "$seconds" "$rate"
   done
 done

@@ -1,46 +1,75 @@
 #!/usr/bin/env python3
-"""Keyword spotting on held-out streams (made by tools/train_listen_model.sh from
-recordings the model never trained on): recall, false accepts per hour and
-detection latency (from the end of the spoken keyword to the detection), by
-running `podclean listen --input STREAM --fast --json` on each stream, then the
-CPU share of one core that `listen` takes in real time on one stream.
-Usage: python3 bench/listen_bench.py STREAMS_DIR [--threshold T]"""
-import csv, json, os, subprocess, sys, time, resource
+"""Keyword spotting on held-out streams made by tools/train_listen_model.sh from
+recordings the model never trained on: recall and detection latency (from the
+end of the spoken keyword to the detection) on streams with keywords, false
+accepts per hour on every stream (streams made with --keywords-per-minute 0 are
+an hour of other speech over noise and music), each false accept traced to the
+recording playing at the time; then the CPU share of one core that `listen`
+takes in real time on one stream.
+Usage: python3 bench/listen_bench.py STREAMS_DIR [STREAMS_DIR...] [--threshold T ...]
+(SKIP_CPU=1 skips the real-time run.)"""
+import collections, csv, json, os, subprocess, sys, time, resource
 
-streams = sys.argv[1]
-extra = sys.argv[2:]
+dirs = [a for a in sys.argv[1:] if os.path.isdir(a)]
+extra = [a for a in sys.argv[1:] if a not in dirs]
 podclean = os.path.join(os.path.dirname(__file__), "..", "build", "podclean")
-truth = {}
-for row in csv.DictReader(open(os.path.join(streams, "keywords.csv"))):
-    truth.setdefault(row["stream"], []).append((row["keyword"], float(row["start_s"]), float(row["end_s"])))
-hits = misses = false_accepts = 0
-latencies = []
-seconds = 0.0
-for name in sorted(f[:-4] for f in os.listdir(streams) if f.endswith(".wav")):
-    out = subprocess.run([podclean, "listen", "--input", os.path.join(streams, name + ".wav"), "--fast", "--json", "--quiet"] + extra,
-                         capture_output=True, text=True, check=True).stdout
-    found = [json.loads(l) for l in out.splitlines() if l.strip()]
-    seconds += float(subprocess.run(["soxi", "-D", os.path.join(streams, name + ".wav")], capture_output=True, text=True).stdout)
-    used = set()
-    for keyword, start, end in truth.get(name, []):
-        match = [i for i, d in enumerate(found) if i not in used and d["keyword"] == keyword and start <= d["time"] <= end + 1.0]
-        if match:
-            used.add(match[0]); hits += 1; latencies.append(found[match[0]]["time"] - end)
-        else:
-            misses += 1
-    false_accepts += len(found) - len(used)
-latencies.sort()
-pct = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")
-print(f"streams: {seconds / 60:.1f} min, {hits + misses} keywords")
-print(f"recall {100 * hits / max(1, hits + misses):.1f} %  ({hits}/{hits + misses})")
-print(f"false accepts {false_accepts} = {false_accepts / (seconds / 3600):.1f} per hour")
+
+
+def rows(path):
+    return list(csv.DictReader(open(path))) if os.path.exists(path) else []
+
+
+def run_dir(streams):
+    truth, playing = {}, {}
+    for row in rows(os.path.join(streams, "keywords.csv")):
+        truth.setdefault(row["stream"], []).append((row["keyword"], float(row["start_s"]), float(row["end_s"])))
+    for row in rows(os.path.join(streams, "negatives.csv")):
+        playing.setdefault(row["stream"], []).append((os.path.basename(os.path.dirname(row["source"])) + "/" +
+                                                      os.path.basename(row["source"]), float(row["start_s"]), float(row["end_s"])))
+    hits = misses = 0
+    latencies, false_accepts, seconds = [], [], 0.0
+    for name in sorted(f[:-4] for f in os.listdir(streams) if f.endswith(".wav")):
+        wav = os.path.join(streams, name + ".wav")
+        out = subprocess.run([podclean, "listen", "--input", wav, "--fast", "--json", "--quiet"] + extra,
+                             capture_output=True, text=True, check=True).stdout
+        found = [json.loads(l) for l in out.splitlines() if l.strip()]
+        seconds += float(subprocess.run(["soxi", "-D", wav], capture_output=True, text=True).stdout)
+        used = set()
+        for keyword, start, end in truth.get(name, []):
+            match = [i for i, d in enumerate(found) if i not in used and d["keyword"] == keyword and start <= d["time"] <= end + 1.0]
+            if match:
+                used.add(match[0]); hits += 1; latencies.append(found[match[0]]["time"] - end)
+            else:
+                misses += 1
+        for i, d in enumerate(found):
+            if i in used: continue
+            near = [src for src, a, b in playing.get(name, []) if a - 0.2 <= d["time"] <= b + 1.0]
+            false_accepts.append((d["keyword"], near[0] if near else "(background only)", f"{name} {d['time']:.2f}s"))
+    return hits, misses, latencies, false_accepts, seconds
+
+
+total_hits = total_misses = 0
+all_latencies, all_fa, total_s = [], [], 0.0
+for streams in dirs:
+    hits, misses, latencies, fa, seconds = run_dir(streams)
+    line = f"{streams}: {seconds / 60:.1f} min"
+    if hits + misses:
+        line += f", recall {100 * hits / (hits + misses):.1f} % ({hits}/{hits + misses})"
+    print(line + f", false accepts {len(fa)} = {len(fa) / (seconds / 3600):.1f} per hour")
+    total_hits += hits; total_misses += misses; all_latencies += latencies; all_fa += fa; total_s += seconds
+all_latencies.sort()
+pct = lambda q: all_latencies[min(len(all_latencies) - 1, int(q * len(all_latencies)))] if all_latencies else float("nan")
+print(f"all: recall {100 * total_hits / max(1, total_hits + total_misses):.1f} %, "
+      f"false accepts {len(all_fa)} in {total_s / 3600:.2f} h = {len(all_fa) / (total_s / 3600):.1f} per hour")
 print(f"latency after the keyword ends: median {1000 * pct(0.5):.0f} ms, p95 {1000 * pct(0.95):.0f} ms")
-if os.environ.get("SKIP_CPU"): sys.exit(0)
+for (keyword, source), n in collections.Counter((k, s) for k, s, _ in all_fa).most_common(8):
+    print(f"  false accept {keyword:<10} x{n} during {source}")
+if os.environ.get("SKIP_CPU") or not dirs: sys.exit(0)
 # CPU in real time: one 60 s stream at real-time pace
-first = sorted(f for f in os.listdir(streams) if f.endswith(".wav"))[0]
+first = sorted(f for f in os.listdir(dirs[0]) if f.endswith(".wav"))[0]
 before = resource.getrusage(resource.RUSAGE_CHILDREN)
 t0 = time.time()
-subprocess.run([podclean, "listen", "--input", os.path.join(streams, first), "--quiet"] + extra, capture_output=True, check=True)
+subprocess.run([podclean, "listen", "--input", os.path.join(dirs[0], first), "--quiet"] + extra, capture_output=True, check=True)
 wall = time.time() - t0
 after = resource.getrusage(resource.RUSAGE_CHILDREN)
 cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

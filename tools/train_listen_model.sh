@@ -14,14 +14,24 @@ for k in alexa computer jarvis; do ln -s "$DATA/wakewords/$k" "$W/keywords/$k"; 
 ln -s "$DATA/not-wake-words" "$W/negatives/not-wake-words"
 for k in smart_mirror snowboy view_glass; do ln -s "$DATA/wakewords/$k" "$W/negatives/$k"; done
 ln -s "$DATA/speech-commands" "$W/negatives/speech-commands"
+ln -s "$DATA/fsdd" "$W/negatives/fsdd"
+# Read sentences, cut into phrases at their pauses (they are longer than a slot).
+$P prep "$DATA/speech-prompts" "$DATA/speech-cv" -o "$W/negatives/phrases" --task split-silence \
+  --silence-db -45 --min-silence 0.25 --keep-silence 0.1 --quiet
 ln -s "$DATA/noise" "$W/background/noise"
 ln -s "$DATA/music" "$W/background/music"
-STREAMS="--negatives $W/negatives --background $W/background --stream-seconds 60 --keywords-per-minute 8 --negatives-per-minute 10"
-$P prep "$W"/keywords/* -o "$W/streams-train" --task streams --subset train --streams 150 $STREAMS --seed 1 --quiet
-$P prep "$W"/keywords/* -o "$W/streams-test" --task streams --subset test --streams 20 $STREAMS --seed 2 --quiet
+STREAMS="--negatives $W/negatives --background $W/background --stream-seconds 60"
+$P prep "$W"/keywords/* -o "$W/streams-train" --task streams --subset train --streams 400 $STREAMS \
+  --keywords-per-minute 8 --negatives-per-minute 16 --seed 1 --quiet
+# Held out (recordings the model never trained on): keywords among other speech, and an hour
+# of other speech over noise and music without any keyword, for false accepts per hour.
+$P prep "$W"/keywords/* -o "$W/streams-test" --task streams --subset test --streams 20 $STREAMS \
+  --keywords-per-minute 8 --negatives-per-minute 10 --seed 2 --quiet
+$P prep "$W"/keywords/* -o "$W/streams-background" --task streams --subset test --streams 60 $STREAMS \
+  --keywords-per-minute 0 --negatives-per-minute 16 --seed 3 --quiet
 $P prep "$W/streams-train" -o "$W/ds" --task frame --default-label background --labels background,alexa,computer,jarvis \
   --window-seconds 10 --val 0.15 --test 0 --quiet
-$P train "$W/ds" --arch gru --channels 64 --hidden 96 --layers 1 --kernel 5 --epochs 30 --patience 8 --lr 3e-3 --class-weight-power 0.5 \
+$P train "$W/ds" --arch gru --channels 64 --hidden 128 --layers 1 --kernel 5 --epochs 40 --patience 8 --lr 3e-3 --class-weight-power 0.5 \
   --time-masks 1 --freq-masks 1 --seed 1 -o "$W/listen-default.pt"
 cp "$W/listen-default.pt" models/listen-default.pt
-echo "test streams for bench/listen_bench.sh: $W/streams-test"
+echo "held-out streams for bench/listen_bench.py: $W/streams-test $W/streams-background"

@@ -42,6 +42,27 @@ std::pair<double, double> wordSpan(const std::vector<float>& clip, int rate) {
   return {double(first) * 0.01, double(last) * 0.01};
 }
 
+// Cuts a recording down to its word plus a short margin, with 10 ms fades:
+// crowd-sourced clips carry seconds of their own room sound, which a model
+// would otherwise learn as a cue ("this hiss means a keyword is coming").
+// Returns the word's span within the cut clip.
+static std::pair<double, double> trimToWord(std::vector<float>& clip, int rate) {
+  constexpr double kMargin = 0.15, kFade = 0.01;
+  auto [w0, w1] = wordSpan(clip, rate);
+  const size_t from = size_t(std::max(0.0, w0 - kMargin) * rate);
+  const size_t to = std::min(clip.size(), size_t((w1 + kMargin) * rate));
+  if (to <= from) return {w0, w1};
+  clip = std::vector<float>(clip.begin() + long(from), clip.begin() + long(to));
+  const size_t fade = std::min(clip.size() / 2, size_t(kFade * rate));
+  for (size_t i = 0; i < fade; ++i) {
+    const float g = float(i) / float(fade);
+    clip[i] *= g;
+    clip[clip.size() - 1 - i] *= g;
+  }
+  const double shift = double(from) / rate;
+  return {w0 - shift, w1 - shift};
+}
+
 static bool inSubset(const std::string& path, const std::string& subset) {
   if (subset == "all") return true;
   uint64_t h = 1469598103934665603ull;
@@ -75,7 +96,7 @@ int64_t synthesizeStreams(const StreamSynthOptions& o) {
   std::mt19937_64 rng(o.seed + (o.subset == "test" ? 7919 : 0));
   auto uni = [&](double a, double b) { return std::uniform_real_distribution<double>(a, b)(rng); };
   auto pick = [&](const std::vector<std::string>& v) { return v[size_t(rng() % v.size())]; };
-  std::string csv = "stream,keyword,start_s,end_s\n";
+  std::string csv = "stream,keyword,start_s,end_s\n", negatives_csv = "stream,source,start_s,end_s\n";
   int64_t placed = 0;
   for (int s = 0; s < o.streams; ++s) {
     const size_t total = size_t(o.stream_seconds * rate);
@@ -102,7 +123,7 @@ int64_t synthesizeStreams(const StreamSynthOptions& o) {
       size_t k = 0;
       std::string path = kinds[e] ? (k = rng() % keywords.size(), pick(keywords[k].second)) : pick(negatives);
       auto clip = loadMono(path, rate);
-      auto [w0, w1] = wordSpan(clip, rate);
+      auto [w0, w1] = trimToWord(clip, rate);
       const double room = slot - double(clip.size()) / rate;
       if (room <= 0.1) continue;
       const double at = double(e) * slot + uni(0.05, room - 0.05);
@@ -112,9 +133,12 @@ int64_t synthesizeStreams(const StreamSynthOptions& o) {
       const double word_rms = std::max(1e-5, rms(clip, size_t(w0 * rate), std::max(size_t(w0 * rate) + 1, size_t(w1 * rate))));
       const float gain = float(bed_rms * std::pow(10.0, uni(o.snr_db_min, o.snr_db_max) / 20.0) / word_rms);
       for (size_t i = 0; i < clip.size() && start + i < total; ++i) speech[start + i] += gain * clip[i];
-      if (kinds[e]) {
+      char row[512];
+      if (!kinds[e]) {
+        std::snprintf(row, sizeof(row), "%s,%s,%.3f,%.3f\n", name, path.c_str(), at + w0, at + w1);
+        negatives_csv += row;
+      } else {
         labels.push_back({at + w1, std::min(o.stream_seconds, at + w1 + o.label_seconds), keywords[k].first});
-        char row[256];
         std::snprintf(row, sizeof(row), "%s,%s,%.3f,%.3f\n", name, keywords[k].first.c_str(), at + w0, at + w1);
         csv += row;
         ++placed;
@@ -125,6 +149,7 @@ int64_t synthesizeStreams(const StreamSynthOptions& o) {
     writeTextFile(o.output_dir + "/" + name + ".txt", formatAudacityLabels(labels));
   }
   writeTextFile(o.output_dir + "/keywords.csv", csv);
+  writeTextFile(o.output_dir + "/negatives.csv", negatives_csv);
   return placed;
 }
 
