@@ -310,7 +310,7 @@ void addListenCommand(CLI::App& app) {
       "  arecord -f S16_LE -c 1 -r 16000 -t raw | podclean listen --input -\n"
       "  podclean listen --udp 5005                             # raw s16le 16 kHz datagrams on 127.0.0.1:5005\n");
   sub->option_defaults()->always_capture_default();
-  sub->add_option("--model", a.model, "gru keyword model (default: models/listen-default.pt)");
+  sub->add_option("--model", a.model, "Keyword model: gru frame model, or conv2d clip model on a sliding window (default: models/listen-default.pt)");
   sub->add_option("--input", a.input, "mic | an audio file | - (raw s16le mono PCM on stdin)");
   sub->add_flag("--fast", a.fast, "Files: as fast as possible instead of real time");
   sub->add_option("--device", a.device, "Microphone device index (see --list-devices)");
@@ -321,6 +321,8 @@ void addListenCommand(CLI::App& app) {
   sub->add_option("--threshold", a.spotter.threshold, "Detect when a keyword's smoothed score reaches this");
   sub->add_option("--refractory", a.spotter.refractory_s, "Seconds a keyword rests after a detection");
   sub->add_option("--smooth", a.spotter.smooth_frames, "Frames of score smoothing");
+  sub->add_option("--window-hop", a.spotter.window_hop_frames,
+                  "conv2d clip models: score the sliding clip-length window every this many frames");
   sub->add_option("--exec", a.exec, "KEYWORD=COMMAND: run COMMAND (sh -c) on each detection");
   sub->add_flag("--json", a.json, "JSON Lines output");
   sub->add_option("--ring-seconds", a.ring_seconds, "Audio the ring buffer holds before dropping");

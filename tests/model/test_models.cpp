@@ -6,10 +6,14 @@
 #include <random>
 
 #include "../core/test_util.h"
+#include "podclean/audio/audio_reader.h"
+#include "podclean/audio/audio_writer.h"
 #include "podclean/model/frame_posterior_stream.h"
+#include "podclean/model/keyword_spotter.h"
 #include "podclean/model/model.h"
 #include "podclean/model/trainer.h"
 #include "podclean/prep/dataset_builder.h"
+#include "podclean/prep/stream_synth.h"
 #include "podclean/util/error.h"
 
 using namespace podclean;
@@ -211,4 +215,64 @@ TEST_CASE("training mixes the dataset's noise bank in on the fly", "[model][trai
   o.dataset_dir = mfcc.path.string();
   o.epochs = 1;
   CHECK(trainModel(o)["noise_mix"] == 0.0);
+}
+
+TEST_CASE("listen's spotter runs a conv2d clip model on a sliding window", "[model][listen]") {
+  // A conv2d learns one keyword recording against room tone and ordinary
+  // speech (memorising is enough here: this checks the sliding-window path,
+  // not generalisation), then the spotter hears a stream: tone, the keyword, tone.
+  const int rate = 16000;
+  testutil::TempDir in("kwclips"), ds("kwds"), out("kwmodel");
+  std::filesystem::create_directories(in / "alexa");
+  std::filesystem::create_directories(in / "background");
+  std::vector<float> tone = loadMono(testutil::dataPath("roomtone/gsc-exercise_bike-5s.flac"), rate);
+  for (float& v : tone) v *= 0.05f;
+  // The keyword example: one second from just before the word, over the tone
+  // (as the window will see it in the stream: no digital silence anywhere).
+  std::vector<float> recording = loadMono(testutil::dataPath("keywords/alexa-108.flac"), rate);
+  const auto span = wordSpan(recording, rate);
+  const size_t from = size_t(std::max(0.0, span.first - 0.1) * rate);
+  std::vector<float> word(recording.begin() + long(from), recording.begin() + long(from) + rate);
+  for (size_t i = 0; i < word.size(); ++i) word[i] += tone[i];
+  writeMono(in / "alexa/a.wav", word.data(), int64_t(word.size()), rate);
+  for (int i = 0; i < 4; ++i)
+    writeMono(in / ("background/t" + std::to_string(i) + ".wav"), tone.data() + i * rate, rate, rate);
+  std::vector<float> other = loadMono(testutil::dataPath("keywords/not-a-keyword.flac"), rate);
+  writeMono(in / "background/speech.wav", other.data(), int64_t(other.size()), rate);
+  PrepOptions prep;
+  prep.inputs = {in.path.string()};
+  prep.output_dir = ds.path.string();
+  prep.clip_seconds = 1.0;
+  prep.val_fraction = prep.test_fraction = 0;
+  prep.augment.copies = 8;
+  prep.augment.time_masks = prep.augment.freq_masks = 0;
+  buildDataset(prep);
+  TrainOptions o;
+  o.dataset_dir = ds.path.string();
+  o.output_path = out / "kw.pt";
+  o.spec.arch = "conv2d";
+  o.spec.channels = 8;
+  o.epochs = 25;
+  o.patience = 1000;
+  o.batch_size = 8;
+  o.time_masks = o.freq_masks = 0;
+  o.time_stretch = o.freq_warp = 0;
+  o.threads = 2;
+  trainModel(o);
+  Model model = Model::load(o.output_path);
+
+  std::vector<float> stream(tone.begin(), tone.begin() + 3 * rate);
+  const double word_end = 3.0 + (span.second - double(from) / rate);
+  stream.insert(stream.end(), word.begin(), word.end());
+  stream.insert(stream.end(), tone.begin(), tone.begin() + 2 * rate);
+  SpotterOptions so;
+  so.threshold = 0.5;
+  KeywordSpotter spotter(model, o.output_path, so);
+  std::vector<Detection> found;
+  for (size_t i = 0; i < stream.size(); i += 320) spotter.accept(stream.data() + i, std::min<size_t>(320, stream.size() - i), found);
+  INFO("best score at the end " << spotter.bestScore());
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].keyword == "alexa");
+  CHECK(found[0].time_s > 3.0);
+  CHECK(found[0].time_s < word_end + 1.0);
 }

@@ -1,6 +1,7 @@
 // Streaming keyword spotting: samples at the model's rate in, detections out.
 // Features are computed hop by hop (the same code as prep), a gru frame model
-// steps once per frame with carried state, each keyword's probability is
+// steps once per frame with carried state (a conv2d clip model instead scores
+// the last clip-length window every few frames), each keyword's probability is
 // smoothed over a few frames, and a detection fires when it passes the
 // threshold, then that keyword rests for a refractory period.
 #pragma once
@@ -16,6 +17,7 @@ struct SpotterOptions {
   double threshold = 0.6;
   double refractory_s = 2.0;
   int smooth_frames = 5;            // moving average of the per-frame probability
+  int window_hop_frames = 10;       // conv2d clip models: score the sliding window every this many frames
   std::string background = "background";  // the class that is not a keyword
   void Validate() const;
 };
@@ -28,7 +30,8 @@ struct Detection {
 
 class KeywordSpotter {
  public:
-  // Throws FileError naming model_path unless it is a gru frame model with a background class.
+  // Throws FileError naming model_path unless it is a gru frame model or a
+  // conv2d clip model with a background class and streamable features.
   KeywordSpotter(const Model& model, const std::string& model_path, SpotterOptions options);
   ~KeywordSpotter();
   int sampleRate() const;
@@ -39,6 +42,7 @@ class KeywordSpotter {
 
  private:
   struct Impl;
+  void slideWindow(const float* frame);
   std::unique_ptr<Impl> impl_;
   float best_score_ = 0;
 };
