@@ -42,6 +42,7 @@ void onSignal(int) { g_stop = true; }
 struct ListenArgs {
   std::string model, input = "mic", udp_bind = "127.0.0.1";
   std::vector<std::string> exec;
+  std::vector<std::string> keyword_thresholds;
   int device = -1, udp_port = 0, raw_rate_hz = 16000;
   bool list_devices = false, fast = false, json = false;
   double ring_seconds = 2.0;
@@ -184,6 +185,18 @@ static void runListen(ListenArgs& a) {
     if (eq == std::string::npos || eq == 0) throw UsageError("--exec '" + e + "': use KEYWORD=COMMAND");
     commands[e.substr(0, eq)] = e.substr(eq + 1);
   }
+  for (const auto& e : a.keyword_thresholds) {
+    const size_t eq = e.find('=');
+    double value = 0;
+    try {
+      value = std::stod(e.substr(eq == std::string::npos ? 0 : eq + 1));
+    } catch (const std::exception&) {
+      value = -1;
+    }
+    if (eq == std::string::npos || eq == 0 || value <= 0 || value >= 1)
+      throw UsageError("--keyword-threshold '" + e + "': use KEYWORD=VALUE with VALUE in (0, 1)");
+    a.spotter.keyword_thresholds[e.substr(0, eq)] = value;
+  }
   const std::string model_path = a.model.empty() ? shippedModel("listen-default.pt") : a.model;
   Model model = Model::load(model_path);
   setModelThreads(1);  // one frame at a time: threads only add overhead
@@ -319,6 +332,8 @@ void addListenCommand(CLI::App& app) {
   sub->add_option("--udp-bind", a.udp_bind, "Address to listen on for --udp");
   sub->add_option("--rate", a.raw_rate_hz, "Sample rate of raw stdin / UDP input (Hz)");
   sub->add_option("--threshold", a.spotter.threshold, "Detect when a keyword's smoothed score reaches this");
+  sub->add_option("--keyword-threshold", a.keyword_thresholds,
+                  "KEYWORD=VALUE: this keyword's own threshold (e.g. a stricter one for a word that fires too often)");
   sub->add_option("--refractory", a.spotter.refractory_s, "Seconds a keyword rests after a detection");
   sub->add_option("--smooth", a.spotter.smooth_frames, "Frames of score smoothing");
   sub->add_option("--window-hop", a.spotter.window_hop_frames,

@@ -12,6 +12,8 @@ namespace podclean {
 
 void SpotterOptions::Validate() const {
   if (!(threshold > 0 && threshold < 1)) throw UsageError("--threshold must be in (0, 1)");
+  for (const auto& [keyword, value] : keyword_thresholds)
+    if (!(value > 0 && value < 1)) throw UsageError("--keyword-threshold " + keyword + ": must be in (0, 1)");
   if (refractory_s < 0) throw UsageError("--refractory must be >= 0");
   if (smooth_frames < 1 || smooth_frames > 100) throw UsageError("--smooth must be 1..100 frames");
   if (window_hop_frames < 1) throw UsageError("--window-hop must be >= 1 frame");
@@ -24,6 +26,7 @@ struct KeywordSpotter::Impl {
   OnlineFeatureExtractor features;
   Matrix frames;
   std::vector<int> keyword_classes;
+  std::vector<double> thresholds;  // per keyword class
   std::vector<std::deque<float>> history;  // per keyword class
   std::vector<double> last_fired;
   int64_t frame_index = 0;
@@ -59,7 +62,14 @@ KeywordSpotter::KeywordSpotter(const Model& model, const std::string& model_path
     impl_->latest_probs.assign(meta.labels.size(), 0.f);
   }
   for (size_t c = 0; c < meta.labels.size(); ++c)
-    if (meta.labels[c] != options.background) impl_->keyword_classes.push_back(int(c));
+    if (meta.labels[c] != options.background) {
+      impl_->keyword_classes.push_back(int(c));
+      auto own = options.keyword_thresholds.find(meta.labels[c]);
+      impl_->thresholds.push_back(own == options.keyword_thresholds.end() ? options.threshold : own->second);
+    }
+  for (const auto& entry : options.keyword_thresholds)
+    if (std::find(meta.labels.begin(), meta.labels.end(), entry.first) == meta.labels.end() || entry.first == options.background)
+      throw UsageError("--keyword-threshold: the model has no keyword '" + entry.first + "'");
   impl_->history.resize(impl_->keyword_classes.size());
   impl_->last_fired.assign(impl_->keyword_classes.size(), -1e9);
 }
@@ -99,7 +109,7 @@ void KeywordSpotter::accept(const float* samples, size_t count, std::vector<Dete
       for (float p : h) mean += p;
       mean /= float(h.size());
       best_score_ = std::max(best_score_, mean);
-      if (mean >= s.options.threshold && now - s.last_fired[k] >= s.options.refractory_s) {
+      if (mean >= s.thresholds[k] && now - s.last_fired[k] >= s.options.refractory_s) {
         s.last_fired[k] = now;
         out.push_back({now, s.model.meta().labels[size_t(s.keyword_classes[k])], mean});
       }

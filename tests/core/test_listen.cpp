@@ -71,6 +71,13 @@ TEST_CASE("listen refuses models that cannot spot keywords, and bad inputs", "[l
   CHECK_THAT(r.output, Catch::Contains("/nonexistent.wav: no such file"));
   CHECK(testutil::runPodclean("listen --input x.wav --exec nokeyword").exit_code == 2);
   CHECK(testutil::runPodclean("listen --input " + testutil::dataPath("keywords/alexa-108.flac") + " --exec bogus=true").exit_code == 2);
+  const std::string kw = "listen --input " + testutil::dataPath("keywords/alexa-108.flac") + " --fast --keyword-threshold ";
+  r = testutil::runPodclean(kw + "bogus=0.9");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Catch::Contains("no keyword 'bogus'"));
+  CHECK(testutil::runPodclean(kw + "alexa=1.5").exit_code == 2);
+  CHECK(testutil::runPodclean(kw + "alexa").exit_code == 2);
+  CHECK(testutil::runPodclean(kw + "alexa=0.9 --json --quiet").exit_code == 0);
 }
 
 TEST_CASE("stream synthesis labels the frames just after each keyword", "[listen][streams]") {

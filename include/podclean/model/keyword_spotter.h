@@ -5,6 +5,7 @@
 // smoothed over a few frames, and a detection fires when it passes the
 // threshold, then that keyword rests for a refractory period.
 #pragma once
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@ namespace podclean {
 
 struct SpotterOptions {
   double threshold = 0.6;
+  std::map<std::string, double> keyword_thresholds;  // per keyword, overriding threshold
   double refractory_s = 2.0;
   int smooth_frames = 5;            // moving average of the per-frame probability
   int window_hop_frames = 10;       // conv2d clip models: score the sliding window every this many frames
