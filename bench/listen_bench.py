@@ -59,9 +59,10 @@ for streams in dirs:
     total_hits += hits; total_misses += misses; all_latencies += latencies; all_fa += fa; total_s += seconds
 all_latencies.sort()
 pct = lambda q: all_latencies[min(len(all_latencies) - 1, int(q * len(all_latencies)))] if all_latencies else float("nan")
-print(f"all: recall {100 * total_hits / max(1, total_hits + total_misses):.1f} %, "
-      f"false accepts {len(all_fa)} in {total_s / 3600:.2f} h = {len(all_fa) / (total_s / 3600):.1f} per hour")
-print(f"latency after the keyword ends: median {1000 * pct(0.5):.0f} ms, p95 {1000 * pct(0.95):.0f} ms")
+print(f"all: false accepts {len(all_fa)} in {total_s / 3600:.2f} h = {len(all_fa) / (total_s / 3600):.1f} per hour")
+if total_hits + total_misses:
+    print(f"recall {100 * total_hits / (total_hits + total_misses):.1f} %; latency after the keyword ends: "
+          f"median {1000 * pct(0.5):.0f} ms, p95 {1000 * pct(0.95):.0f} ms")
 for (keyword, source), n in collections.Counter((k, s) for k, s, _ in all_fa).most_common(8):
     print(f"  false accept {keyword:<10} x{n} during {source}")
 if os.environ.get("SKIP_CPU") or not dirs: sys.exit(0)
