@@ -59,7 +59,9 @@ struct NoiseMixer {
   torch::Tensor mean, std;  // the dataset's normalisation, to undo and redo it
   bool active() const { return bank.defined() && bank.size(0) > 0; }
 
-  void mix(torch::Tensor& x, const TrainOptions& o, std::mt19937_64& rng) const {
+  // y: frame labels [B, T] for frame tasks (undefined for clips); frames past a
+  // recording's end (label -1 at the tail) are padding and are left out.
+  void mix(torch::Tensor& x, const torch::Tensor& y, const TrainOptions& o, std::mt19937_64& rng) const {
     if (!active() || o.noise_mix <= 0) return;
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     for (int64_t i = 0; i < x.size(0); ++i) {
@@ -67,10 +69,16 @@ struct NoiseMixer {
       auto noise_db = bank[int64_t(rng() % uint64_t(bank.size(0)))];
       noise_db = noise_db.roll(int64_t(rng() % uint64_t(noise_db.size(0))), 0);
       const double snr_db = o.noise_snr_min + unit(rng) * (o.noise_snr_max - o.noise_snr_min);
-      auto signal_db = (x[i] * std + mean).contiguous();
-      noise_db = noise_db.contiguous();
+      int64_t frames = x.size(1);
+      if (y.defined()) {
+        auto labelled = (y[i] >= 0).nonzero();
+        frames = labelled.numel() ? labelled.max().item<int64_t>() + 1 : 0;
+      }
+      if (frames == 0) continue;
+      auto signal_db = (x[i].narrow(0, 0, frames) * std + mean).contiguous();
+      noise_db = noise_db.narrow(0, 0, frames).contiguous();
       mixNoiseDb(signal_db.data_ptr<float>(), noise_db.data_ptr<float>(), signal_db.numel(), snr_db);
-      x[i].copy_((signal_db - mean) / std);
+      x[i].narrow(0, 0, frames).copy_((signal_db - mean) / std);
     }
   }
 };
@@ -245,10 +253,11 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
     for (int64_t b = 0; b < batches; ++b) {
       auto index = order.narrow(0, b * options.batch_size, std::min<int64_t>(options.batch_size, n - b * options.batch_size));
       auto x = train.x.index_select(0, index);
-      noise.mix(x, options, rng);
+      auto y = train.y.index_select(0, index);
+      noise.mix(x, dataset.frame_task ? y : torch::Tensor(), options, rng);
       warpBatch(x, options, !dataset.frame_task, rng);
       specAugment(x, options, rng);
-      auto y = train.y.index_select(0, index).to(device);
+      y = y.to(device);
       optimizer.zero_grad();
       auto loss = lossFor(net.forward(x.to(device)), y, weights);
       const double value = loss.item<double>();

@@ -207,6 +207,28 @@ TEST_CASE("training mixes the dataset's noise bank in on the fly", "[model][trai
   auto metrics = trainModel(o);
   CHECK(metrics["noise_mix"] == 1.0);
   CHECK(std::isfinite(metrics["history"].back()["train_loss"].get<double>()));
+  // Frame tasks too, where the last window of a recording ends in padding (label -1)
+  // that the mix leaves out: 3 s of audio in 2 s windows.
+  testutil::TempDir frames_in("noiseframesin"), frames_ds("noiseframes");
+  std::vector<float> audio = loadMono(testutil::dataPath("keywords/not-a-keyword.flac"), 16000);
+  audio.resize(16000 * 3, 0.f);
+  writeMono(frames_in / "ep.wav", audio.data(), int64_t(audio.size()), 16000);
+  std::ofstream(frames_in / "ep.txt") << "0.5\t1.5\tspeech\n";
+  PrepOptions frame_prep = prep;
+  frame_prep.task = PrepTask::kFrame;
+  frame_prep.inputs = {frames_in.path.string()};
+  frame_prep.output_dir = frames_ds.path.string();
+  frame_prep.window_seconds = 2.0;
+  frame_prep.label_pattern.clear();
+  frame_prep.labels = {"background", "speech"};
+  buildDataset(frame_prep);
+  TrainOptions f = o;
+  f.dataset_dir = frames_ds.path.string();
+  f.output_path = out / "frames.pt";
+  f.spec.arch = "conv1d";
+  auto frame_metrics = trainModel(f);
+  CHECK(frame_metrics["noise_mix"] == 1.0);
+  CHECK(std::isfinite(frame_metrics["history"].back()["train_loss"].get<double>()));
   // MFCC datasets carry no bank (cepstra cannot be mixed): training says 0.
   testutil::TempDir mfcc("noisemfcc");
   prep.output_dir = mfcc.path.string();
