@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <utility>
 #include <thread>
 
 #ifdef PODCLEAN_HAVE_PORTAUDIO
@@ -173,6 +174,14 @@ void listDevices() {
 
 }  // namespace
 
+// "KEYWORD=REST" of a repeatable option -> {KEYWORD, REST}; what names REST in the error.
+static std::pair<std::string, std::string> splitKeyword(const std::string& option, const std::string& text,
+                                                        const std::string& what) {
+  const size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) throw UsageError(option + " '" + text + "': use KEYWORD=" + what);
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
 static void runListen(ListenArgs& a) {
 #ifdef PODCLEAN_HAVE_PORTAUDIO
   if (a.list_devices) return listDevices();
@@ -181,21 +190,19 @@ static void runListen(ListenArgs& a) {
 #endif
   std::map<std::string, std::string> commands;
   for (const auto& e : a.exec) {
-    const size_t eq = e.find('=');
-    if (eq == std::string::npos || eq == 0) throw UsageError("--exec '" + e + "': use KEYWORD=COMMAND");
-    commands[e.substr(0, eq)] = e.substr(eq + 1);
+    auto [keyword, command] = splitKeyword("--exec", e, "COMMAND");
+    commands[keyword] = command;
   }
   for (const auto& e : a.keyword_thresholds) {
-    const size_t eq = e.find('=');
-    double value = 0;
+    auto [keyword, text] = splitKeyword("--keyword-threshold", e, "VALUE");
+    double value = -1;  // out of range unless it parses (SpotterOptions checks the range)
     try {
-      value = std::stod(e.substr(eq == std::string::npos ? 0 : eq + 1));
+      size_t used = 0;
+      value = std::stod(text, &used);
+      if (used != text.size()) value = -1;
     } catch (const std::exception&) {
-      value = -1;
     }
-    if (eq == std::string::npos || eq == 0 || value <= 0 || value >= 1)
-      throw UsageError("--keyword-threshold '" + e + "': use KEYWORD=VALUE with VALUE in (0, 1)");
-    a.spotter.keyword_thresholds[e.substr(0, eq)] = value;
+    a.spotter.keyword_thresholds[keyword] = value;
   }
   const std::string model_path = a.model.empty() ? shippedModel("listen-default.pt") : a.model;
   Model model = Model::load(model_path);

@@ -32,9 +32,8 @@ struct KeywordSpotter::Impl {
   int64_t frame_index = 0;
   double frame_step_s;
   std::vector<float> latest_probs;  // of the last frame (gru) or last scored window (conv2d)
-  // conv2d clip models: the last clip-length of raw frames, scored every
-  // window_hop_frames; frames in between keep the last window's probabilities.
-  bool sliding = false;
+  // conv2d clip models (no stream): the last clip-length of raw frames, scored
+  // every window_hop_frames; frames in between keep the last window's probabilities.
   Matrix window;
   Impl(const Model& m, SpotterOptions o)
       : options(std::move(o)), model(m), features(m.meta().features),
@@ -57,7 +56,6 @@ KeywordSpotter::KeywordSpotter(const Model& model, const std::string& model_path
   if (conv2d_clips) {
     const int64_t frames = meta.training.value("example_frames", int64_t(0));
     if (frames < 1) throw FileError(model_path, "does not say its clip length in frames");
-    impl_->sliding = true;
     impl_->window = Matrix(frames, meta.features.numFeatures(), 0.f);
     impl_->latest_probs.assign(meta.labels.size(), 0.f);
   }
@@ -97,8 +95,8 @@ void KeywordSpotter::accept(const float* samples, size_t count, std::vector<Dete
   s.features.takeFrames(s.frames);
   best_score_ = 0;
   for (int64_t t = 0; t < s.frames.rows; ++t) {
-    if (s.sliding) slideWindow(s.frames.row(t));
-    else s.latest_probs = s.stream->step(s.frames.row(t));
+    if (s.stream) s.latest_probs = s.stream->step(s.frames.row(t));
+    else slideWindow(s.frames.row(t));
     const std::vector<float>& probs = s.latest_probs;
     const double now = double(s.frame_index++) * s.frame_step_s;
     for (size_t k = 0; k < s.keyword_classes.size(); ++k) {

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <filesystem>
 #include <random>
+#include <tuple>
+#include <utility>
 
 #include "networks.h"
 #include "podclean/dsp/feature_extractor.h"
@@ -38,12 +40,18 @@ struct Tensors {
   torch::Tensor x, y;  // x [N, T, F] normalised; y [N] or [N, T]
 };
 
+// The dataset's per-feature mean and std as tensors [F]; identity when it has none.
+std::pair<torch::Tensor, torch::Tensor> normTensors(const NormStats& norm, int64_t features) {
+  if (norm.empty()) return {torch::zeros({features}), torch::ones({features})};
+  return {torch::from_blob(const_cast<float*>(norm.mean.data()), {int64_t(norm.mean.size())}).clone(),
+          torch::from_blob(const_cast<float*>(norm.std.data()), {int64_t(norm.std.size())}).clone()};
+}
+
 Tensors toTensors(DatasetSplit split, const NormStats& norm, bool frame_task) {
   Tensors t;
   t.x = torch::from_blob(split.x.data(), {split.count, split.frames, split.features}).clone();
   if (!norm.empty()) {
-    auto mean = torch::from_blob(const_cast<float*>(norm.mean.data()), {int64_t(norm.mean.size())}).clone();
-    auto std = torch::from_blob(const_cast<float*>(norm.std.data()), {int64_t(norm.std.size())}).clone();
+    const auto [mean, std] = normTensors(norm, split.features);
     t.x = (t.x - mean) / std;
   }
   auto y = torch::from_blob(split.y.data(), {int64_t(split.y.size())}, torch::kLong).clone();
@@ -195,9 +203,7 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
     if (bank.frames != train.x.size(1) || bank.features != train.x.size(2))
       throw FileError(options.dataset_dir, "noise bank and examples differ in shape");
     noise.bank = torch::from_blob(bank.x.data(), {bank.count, bank.frames, bank.features}).clone();
-    const int64_t count = bank.features;
-    noise.mean = dataset.norm.empty() ? torch::zeros({count}) : torch::from_blob(dataset.norm.mean.data(), {count}).clone();
-    noise.std = dataset.norm.empty() ? torch::ones({count}) : torch::from_blob(dataset.norm.std.data(), {count}).clone();
+    std::tie(noise.mean, noise.std) = normTensors(dataset.norm, bank.features);
   }
 
   ModelMeta meta;

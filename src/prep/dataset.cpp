@@ -31,30 +31,29 @@ Dataset Dataset::open(const std::string& dir) {
   return d;
 }
 
-DatasetSplit Dataset::load(const std::string& split) const {
-  DatasetSplit s;
-  NpyArray x = loadNpy(dir + "/" + split + "_x.npy");
-  NpyArray y = loadNpy(dir + "/" + split + "_y.npy");
-  if (x.shape.size() != 3 || x.dtype != "<f4" || y.dtype != "<i8" || y.shape.empty() || y.shape[0] != x.shape[0])
-    throw FileError(dir + "/" + split + "_x.npy", "arrays do not have the shapes prep writes");
+// Features [count, frames, features] float32 from path into s (labels untouched).
+static void loadFeatures(const std::string& path, DatasetSplit& s) {
+  NpyArray x = loadNpy(path);
+  if (x.shape.size() != 3 || x.dtype != "<f4") throw FileError(path, "features do not have the shape prep writes");
   s.count = x.shape[0];
   s.frames = x.shape[1];
   s.features = x.shape[2];
   s.x = std::move(x.f32);
+}
+
+DatasetSplit Dataset::load(const std::string& split) const {
+  DatasetSplit s;
+  loadFeatures(dir + "/" + split + "_x.npy", s);
+  NpyArray y = loadNpy(dir + "/" + split + "_y.npy");
+  if (y.dtype != "<i8" || y.shape.empty() || y.shape[0] != s.count)
+    throw FileError(dir + "/" + split + "_y.npy", "labels do not match the examples prep wrote");
   s.y = std::move(y.i64);
   return s;
 }
 
 DatasetSplit Dataset::loadNoise() const {
   DatasetSplit s;
-  if (!manifest.contains("noise")) return s;
-  const std::string path = dir + "/" + manifest["noise"].value("x", "noise_x.npy");
-  NpyArray x = loadNpy(path);
-  if (x.shape.size() != 3 || x.dtype != "<f4") throw FileError(path, "noise bank does not have the shape prep writes");
-  s.count = x.shape[0];
-  s.frames = x.shape[1];
-  s.features = x.shape[2];
-  s.x = std::move(x.f32);
+  if (manifest.contains("noise")) loadFeatures(dir + "/" + manifest["noise"].value("x", "noise_x.npy"), s);
   return s;
 }
 
