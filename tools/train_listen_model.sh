@@ -23,13 +23,16 @@ ln -s "$DATA/music" "$W/background/music"
 STREAMS="--negatives $W/negatives --background $W/background --stream-seconds 60"
 $P prep "$W"/keywords/* -o "$W/streams-train" --task streams --subset train --streams 400 $STREAMS \
   --keywords-per-minute 8 --negatives-per-minute 16 --seed 1 --quiet
+# and 100 minutes without keywords: the model must also learn that an hour can pass without one.
+$P prep "$W"/keywords/* -o "$W/streams-train-quiet" --task streams --subset train --streams 100 $STREAMS \
+  --keywords-per-minute 0 --negatives-per-minute 16 --seed 3 --quiet
 # Held out (recordings the model never trained on): keywords among other speech, and
 # three hours of other speech over noise and music without any keyword, for false accepts per hour.
 $P prep "$W"/keywords/* -o "$W/streams-test" --task streams --subset test --streams 20 $STREAMS \
   --keywords-per-minute 8 --negatives-per-minute 10 --seed 2 --quiet
 $P prep "$W"/keywords/* -o "$W/streams-background" --task streams --subset test --streams 180 $STREAMS \
   --keywords-per-minute 0 --negatives-per-minute 16 --seed 4 --quiet
-$P prep "$W/streams-train" -o "$W/ds" --task frame --default-label background --labels background,alexa,computer,jarvis \
+$P prep "$W/streams-train" "$W/streams-train-quiet" -o "$W/ds" --task frame --default-label background --labels background,alexa,computer,jarvis \
   --window-seconds 10 --val 0.15 --test 0 --quiet
 $P train "$W/ds" --arch gru --channels 64 --hidden 128 --layers 1 --kernel 5 --epochs 40 --patience 8 --lr 3e-3 --class-weight-power 0.5 \
   --time-masks 1 --freq-masks 1 --seed 1 -o "$W/listen-default.pt"

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <random>
 
 #include "podclean/audio/audio_reader.h"
@@ -78,6 +79,21 @@ static std::vector<std::string> filesIn(const std::string& dir, const std::strin
   return out;
 }
 
+// Negatives grouped by their first folder under the negatives folder (files at
+// its top level form one group), so that each source is drawn equally often: a
+// big folder of easy negatives (say, 2000 spoken digits) must not crowd out a
+// small one of hard ones (other wake words).
+static std::vector<std::vector<std::string>> negativeGroups(const std::string& dir, const std::string& subset) {
+  std::map<std::string, std::vector<std::string>> by_folder;
+  for (const auto& f : filesIn(dir, subset)) {
+    const fs::path rel = fs::relative(f, dir);
+    by_folder[std::distance(rel.begin(), rel.end()) > 1 ? rel.begin()->string() : ""].push_back(f);
+  }
+  std::vector<std::vector<std::string>> groups;
+  for (auto& entry : by_folder) groups.push_back(std::move(entry.second));
+  return groups;
+}
+
 static double rms(const std::vector<float>& x, size_t a, size_t b) {
   double e = 0;
   for (size_t i = a; i < b; ++i) e += double(x[i]) * x[i];
@@ -90,12 +106,13 @@ int64_t synthesizeStreams(const StreamSynthOptions& o) {
   std::vector<std::pair<std::string, std::vector<std::string>>> keywords;
   for (const auto& dir : o.keyword_dirs)
     keywords.emplace_back(fs::path(dir).filename().string(), filesIn(dir, o.subset));
-  const auto negatives = o.negatives_dir.empty() ? std::vector<std::string>{} : filesIn(o.negatives_dir, o.subset);
+  const auto negatives = o.negatives_dir.empty() ? std::vector<std::vector<std::string>>{}
+                                                  : negativeGroups(o.negatives_dir, o.subset);
   const auto backgrounds = filesIn(o.background_dir, "all");  // background is scenery, shared
   fs::create_directories(o.output_dir);
   std::mt19937_64 rng(o.seed + (o.subset == "test" ? 7919 : 0));
   auto uni = [&](double a, double b) { return std::uniform_real_distribution<double>(a, b)(rng); };
-  auto pick = [&](const std::vector<std::string>& v) { return v[size_t(rng() % v.size())]; };
+  auto pick = [&](const auto& v) { return v[size_t(rng() % v.size())]; };
   std::string csv = "stream,keyword,start_s,end_s\n", negatives_csv = "stream,source,start_s,end_s\n";
   int64_t placed = 0;
   for (int s = 0; s < o.streams; ++s) {
@@ -121,7 +138,7 @@ int64_t synthesizeStreams(const StreamSynthOptions& o) {
     const double slot = o.stream_seconds / double(std::max<size_t>(1, kinds.size()));
     for (size_t e = 0; e < kinds.size(); ++e) {
       size_t k = 0;
-      std::string path = kinds[e] ? (k = rng() % keywords.size(), pick(keywords[k].second)) : pick(negatives);
+      std::string path = kinds[e] ? (k = rng() % keywords.size(), pick(keywords[k].second)) : pick(pick(negatives));
       auto clip = loadMono(path, rate);
       auto [w0, w1] = trimToWord(clip, rate);
       const double room = slot - double(clip.size()) / rate;

@@ -102,3 +102,34 @@ TEST_CASE("stream synthesis labels the frames just after each keyword", "[listen
   CHECK(labels[0].end_s - labels[0].start_s == Approx(0.3).margin(1e-3));
   CHECK(AudioReader(dir / "stream_001.wav").info().duration_s() == Approx(20.0));
 }
+
+TEST_CASE("stream synthesis draws each negatives folder equally often, whatever its size", "[listen][streams]") {
+  testutil::TempDir dir("streams-neg");
+  const std::filesystem::path negatives = dir.path / "negatives";
+  std::filesystem::create_directories(negatives / "digits");
+  std::filesystem::create_directories(negatives / "rare");
+  for (const auto& f : std::filesystem::directory_iterator(testutil::dataPath("fsdd")))
+    std::filesystem::copy_file(f.path(), negatives / "digits" / f.path().filename());  // 24 files
+  std::filesystem::copy_file(testutil::dataPath("keywords") + "/not-a-keyword.flac", negatives / "rare" / "one.flac");
+  StreamSynthOptions o;
+  o.keyword_dirs = {testutil::dataPath("keywords")};
+  o.negatives_dir = negatives.string();
+  o.background_dir = testutil::dataPath("roomtone");
+  o.output_dir = (dir.path / "out").string();
+  o.streams = 4;
+  o.stream_seconds = 30;
+  o.keywords_per_minute = 4;
+  o.negatives_per_minute = 20;
+  synthesizeStreams(o);
+  std::istringstream csv(readTextFile(dir.path / "out" / "negatives.csv"));
+  std::string row;
+  int rare = 0, all = -1;  // less the header
+  while (std::getline(csv, row)) {
+    ++all;
+    rare += row.find("/rare/") != std::string::npos;
+  }
+  REQUIRE(all >= 30);
+  // Drawn by file, the one rare file would be 1 in 25; drawn by folder, 1 in 2.
+  CHECK(rare > all / 4);
+  CHECK(rare < 3 * all / 4);
+}

@@ -18,7 +18,8 @@ struct SpotterOptions {
   double threshold = 0.6;
   std::map<std::string, double> keyword_thresholds;  // per keyword, overriding threshold
   double refractory_s = 2.0;
-  int smooth_frames = 5;            // moving average of the per-frame probability
+  int smooth_frames = 20;           // moving average of the per-frame probability (200 ms: a
+                                    // word-long rise, not a one-frame spike, fires)
   int window_hop_frames = 10;       // conv2d clip models: score the sliding window every this many frames
   std::string background = "background";  // the class that is not a keyword
   void Validate() const;

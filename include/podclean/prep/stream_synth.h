@@ -12,7 +12,8 @@ namespace podclean {
 
 struct StreamSynthOptions {
   std::vector<std::string> keyword_dirs;  // one folder per keyword; the folder name is the label
-  std::string negatives_dir;              // speech that is not a keyword (searched recursively)
+  std::string negatives_dir;              // speech that is not a keyword (searched recursively); each
+                                          // subfolder is one source, and sources are drawn equally often
   std::string background_dir;             // noise, music, room tone
   std::string output_dir;
   int streams = 40;
