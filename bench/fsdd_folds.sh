@@ -4,28 +4,31 @@
 # validation) and test on the held-out one. Prints a table of test accuracy
 # and training time per fold and model family, and the throughput of training.
 # Usage: bash bench/fsdd_folds.sh [FSDD_DIR] [WORK_DIR]
+# (to try other settings: FEATURES=..., AUGMENT=..., TRAIN_EXTRA=... (added to every
+# train), ARCHS="conv2d gru" in the environment override the ones below)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FSDD=${1:-../shared/data/fsdd/recordings}
 W=${2:-/tmp/podclean-fsdd-folds}
 P=build/podclean
 mkdir -p "$W"
-FEATURES="--features mfcc --n-mfcc 20 --n-mels 40 --fmax 4000 --top-db 80 --trim-db 40 --clip-seconds 1.0 --cmn"
+FEATURES=${FEATURES:-"--features mfcc --n-mfcc 20 --n-mels 40 --fmax 4000 --top-db 80 --trim-db 40 --clip-seconds 1.0 --cmn"}
 # Four speed-perturbed copies of each training take (0.85-1.15: pitch and formants move
 # together, standing in for other voices); no masks in prep (train draws its own).
-AUGMENT="--augment 4 --aug-speed 0.15 --aug-gain-db 6 --aug-shift-ms 0 --time-masks 0 --freq-masks 0"
+AUGMENT=${AUGMENT:-"--augment 4 --aug-speed 0.15 --aug-gain-db 6 --aug-shift-ms 0 --time-masks 0 --freq-masks 0"}
 printf "%-8s %-8s %10s %10s %12s\n" arch speaker "test acc" "train s" "examples/s"
-for arch in conv2d gru; do
+ARCHS=${ARCHS:-"conv2d gru"}
+for arch in $ARCHS; do
   for speaker in george jackson lucas nicolas; do
     ds="$W/ds-$speaker"
-    [ "$arch" = conv2d ] && rm -rf "$ds" && $P prep "$FSDD" -o "$ds" --label-from-name '{label}_{group}_{index}' \
+    [ "$arch" = "${ARCHS%% *}" ] && rm -rf "$ds" && $P prep "$FSDD" -o "$ds" --label-from-name '{label}_{group}_{index}' \
       --test-groups "$speaker" --val 0.1 $FEATURES $AUGMENT --quiet
     case $arch in
       conv2d) opts="--arch conv2d --channels 16 --layers 3 --epochs 25" ;;
       gru) opts="--arch gru --channels 32 --hidden 64 --layers 1 --kernel 3 --epochs 30" ;;
     esac
     start=$(date +%s.%N)
-    $P train "$ds" $opts --seed 1 --threads 2 -o "$W/$arch-$speaker.pt" --quiet
+    $P train "$ds" $opts ${TRAIN_EXTRA:-} --seed 1 --threads 2 -o "$W/$arch-$speaker.pt" --quiet
     seconds=$(python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')")
     acc=$($P train "$ds" --evaluate "$W/$arch-$speaker.pt" --split test --json | python3 -c "import json,sys; print(f'{100*json.load(sys.stdin)[\"accuracy\"]:.1f} %')")
     rate=$(python3 -c "

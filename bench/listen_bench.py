@@ -7,8 +7,8 @@ an hour of other speech over noise and music), each false accept traced to the
 recording playing at the time; then the CPU share of one core that `listen`
 takes in real time on one stream.
 Usage: python3 bench/listen_bench.py STREAMS_DIR [STREAMS_DIR...] [--threshold T ...]
-(SKIP_CPU=1 skips the real-time run.)"""
-import collections, csv, json, os, subprocess, sys, time, resource
+(SKIP_CPU=1 skips the real-time run; JOBS=N scans N streams at once, default 2.)"""
+import collections, concurrent.futures, csv, json, os, subprocess, sys, time, resource
 
 dirs = [a for a in sys.argv[1:] if os.path.isdir(a)]
 extra = [a for a in sys.argv[1:] if a not in dirs]
@@ -17,6 +17,14 @@ podclean = os.path.join(os.path.dirname(__file__), "..", "build", "podclean")
 
 def rows(path):
     return list(csv.DictReader(open(path))) if os.path.exists(path) else []
+
+
+def scan(wav):
+    """Detections in one stream (listen as fast as it can) and the stream's length in seconds."""
+    out = subprocess.run([podclean, "listen", "--input", wav, "--fast", "--json", "--quiet"] + extra,
+                         capture_output=True, text=True, check=True).stdout
+    duration = float(subprocess.run(["soxi", "-D", wav], capture_output=True, text=True).stdout)
+    return [json.loads(l) for l in out.splitlines() if l.strip()], duration
 
 
 def run_dir(streams):
@@ -28,12 +36,11 @@ def run_dir(streams):
                                                       os.path.basename(row["source"]), float(row["start_s"]), float(row["end_s"])))
     hits = misses = 0
     latencies, false_accepts, seconds = [], [], 0.0
-    for name in sorted(f[:-4] for f in os.listdir(streams) if f.endswith(".wav")):
-        wav = os.path.join(streams, name + ".wav")
-        out = subprocess.run([podclean, "listen", "--input", wav, "--fast", "--json", "--quiet"] + extra,
-                             capture_output=True, text=True, check=True).stdout
-        found = [json.loads(l) for l in out.splitlines() if l.strip()]
-        seconds += float(subprocess.run(["soxi", "-D", wav], capture_output=True, text=True).stdout)
+    names = sorted(f[:-4] for f in os.listdir(streams) if f.endswith(".wav"))
+    with concurrent.futures.ThreadPoolExecutor(int(os.environ.get("JOBS", "2"))) as pool:
+        scans = list(pool.map(lambda name: scan(os.path.join(streams, name + ".wav")), names))
+    for name, (found, duration) in zip(names, scans):
+        seconds += duration
         used = set()
         for keyword, start, end in truth.get(name, []):
             match = [i for i, d in enumerate(found) if i not in used and d["keyword"] == keyword and start <= d["time"] <= end + 1.0]
