@@ -112,7 +112,8 @@ int64_t synthesizeStreams(const StreamSynthOptions& o) {
   fs::create_directories(o.output_dir);
   std::mt19937_64 rng(o.seed + (o.subset == "test" ? 7919 : 0));
   auto uni = [&](double a, double b) { return std::uniform_real_distribution<double>(a, b)(rng); };
-  auto pick = [&](const auto& v) { return v[size_t(rng() % v.size())]; };
+  // by reference: picking a negatives group must not copy its list of files
+  auto pick = [&](const auto& v) -> const auto& { return v[size_t(rng() % v.size())]; };
   std::string csv = "stream,keyword,start_s,end_s\n", negatives_csv = "stream,source,start_s,end_s\n";
   int64_t placed = 0;
   for (int s = 0; s < o.streams; ++s) {
