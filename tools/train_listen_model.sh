@@ -32,16 +32,9 @@ $P prep "$W"/keywords/* -o "$W/streams-test" --task streams --subset test --stre
   --keywords-per-minute 8 --negatives-per-minute 10 --seed 2 --quiet
 $P prep "$W"/keywords/* -o "$W/streams-background" --task streams --subset test --streams 180 $STREAMS \
   --keywords-per-minute 0 --negatives-per-minute 16 --seed 4 --quiet
-# Validation (recordings in neither train nor test), to choose per-keyword thresholds on:
-# bench/listen_thresholds.py.
-$P prep "$W"/keywords/* -o "$W/streams-val" --task streams --subset val --streams 20 $STREAMS \
-  --keywords-per-minute 8 --negatives-per-minute 10 --seed 5 --quiet
-$P prep "$W"/keywords/* -o "$W/streams-val-background" --task streams --subset val --streams 120 $STREAMS \
-  --keywords-per-minute 0 --negatives-per-minute 16 --seed 6 --quiet
 $P prep "$W/streams-train" "$W/streams-train-quiet" -o "$W/ds" --task frame --default-label background --labels background,alexa,computer,jarvis \
   --window-seconds 10 --val 0.15 --test 0 --quiet
 $P train "$W/ds" --arch gru --channels 64 --hidden 128 --layers 1 --kernel 5 --epochs 40 --patience 8 --lr 3e-3 --class-weight-power 0.5 \
   --time-masks 1 --freq-masks 1 --seed 1 -o "$W/listen-default.pt"
 cp "$W/listen-default.pt" models/listen-default.pt
-echo "validation streams for bench/listen_thresholds.py: $W/streams-val $W/streams-val-background"
 echo "held-out streams for bench/listen_bench.py: $W/streams-test $W/streams-background"

@@ -93,7 +93,7 @@ void addPrepCommand(CLI::App& app) {
   synth->add_option("--keywords-per-minute", st.keywords_per_minute, "Keywords per minute");
   synth->add_option("--negatives-per-minute", st.negatives_per_minute, "Non-keyword utterances per minute");
   synth->add_option("--label-seconds", st.label_seconds, "Labelled span just after each keyword (s)");
-  synth->add_option("--subset", st.subset, "all | train | val | test: 7 in 10 files train, 1 in 10 val, 1 in 5 test");
+  synth->add_option("--subset", st.subset, "all | train | test: 4 in 5 files train, 1 in 5 test");
   sub->callback([options, text, streams] {
     PrepOptions& o = *options;
     if ((*text)["task"] != "streams") o.task = prepTaskFromString((*text)["task"]);

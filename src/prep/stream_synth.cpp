@@ -23,8 +23,7 @@ void StreamSynthOptions::Validate() const {
   if (keyword_dirs.empty()) throw UsageError("streams: give keyword folders as inputs (one per keyword)");
   if (background_dir.empty()) throw UsageError("streams: --background FOLDER is required");
   if (streams < 1 || stream_seconds < 5) throw UsageError("streams: --streams >= 1 and --stream-seconds >= 5");
-  if (subset != "all" && subset != "train" && subset != "val" && subset != "test")
-    throw UsageError("--subset: use all, train, val or test");
+  if (subset != "all" && subset != "train" && subset != "test") throw UsageError("--subset: use all, train or test");
   if (snr_db_min > snr_db_max) throw UsageError("--snr-min above --snr-max");
 }
 
@@ -65,16 +64,11 @@ static std::pair<double, double> trimToWord(std::vector<float>& clip, int rate) 
   return {w0 - shift, w1 - shift};
 }
 
-std::string streamSubset(const std::string& relative_path) {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a
-  for (unsigned char c : relative_path) h = (h ^ c) * 1099511628211ull;
-  // test is the 1 in 5 it was before val existed, so test streams stay the same.
-  if (h % 5 == 0) return "test";
-  return h % 10 == 1 ? "val" : "train";
-}
-
 static bool inSubset(const std::string& path, const std::string& subset) {
-  return subset == "all" || streamSubset(path) == subset;
+  if (subset == "all") return true;
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : path) h = (h ^ c) * 1099511628211ull;
+  return (h % 5 == 0) == (subset == "test");
 }
 
 static std::vector<std::string> filesIn(const std::string& dir, const std::string& subset) {
@@ -116,7 +110,7 @@ int64_t synthesizeStreams(const StreamSynthOptions& o) {
                                                   : negativeGroups(o.negatives_dir, o.subset);
   const auto backgrounds = filesIn(o.background_dir, "all");  // background is scenery, shared
   fs::create_directories(o.output_dir);
-  std::mt19937_64 rng(o.seed + (o.subset == "test" ? 7919 : o.subset == "val" ? 104729 : 0));
+  std::mt19937_64 rng(o.seed + (o.subset == "test" ? 7919 : 0));
   auto uni = [&](double a, double b) { return std::uniform_real_distribution<double>(a, b)(rng); };
   // by reference: picking a negatives group must not copy its list of files
   auto pick = [&](const auto& v) -> const auto& { return v[size_t(rng() % v.size())]; };

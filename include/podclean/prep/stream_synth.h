@@ -21,7 +21,7 @@ struct StreamSynthOptions {
   double keywords_per_minute = 8, negatives_per_minute = 8;
   double snr_db_min = 5, snr_db_max = 25;  // keyword and negative speech over the background
   double label_seconds = 0.3;             // labelled span just after a keyword ends
-  std::string subset = "all";             // all | train | val | test: see streamSubset
+  std::string subset = "all";             // all | train | test: files divided 4:1 by a hash of their path
   uint64_t seed = 1;
   int sample_rate_hz = 16000;
   void Validate() const;
@@ -31,10 +31,6 @@ struct StreamSynthOptions {
 // and keywords.csv (stream, keyword, start_s, end_s of every keyword spoken).
 // Returns the number of keywords placed.
 int64_t synthesizeStreams(const StreamSynthOptions& options);
-
-// Which subset a file belongs to, by a hash of its path inside its folder:
-// "test" 1 in 5, "val" 1 in 10 (to choose thresholds on), "train" the other 7 in 10.
-std::string streamSubset(const std::string& relative_path);
 
 // Where the word in a clip starts and ends (seconds): the first and last
 // 10 ms frames within 30 dB of the loudest one.
