@@ -5,13 +5,28 @@
 # and training time per fold and model family, and the throughput of training.
 # Usage: bash bench/fsdd_folds.sh [FSDD_DIR] [WORK_DIR]
 # (to try other settings: FEATURES=..., AUGMENT=..., TRAIN_EXTRA=... (added to every
-# train), ARCHS="conv2d gru" in the environment override the ones below)
+# train), ARCHS="conv2d gru" in the environment override the ones below;
+# EXTRA_SPEAKERS=../shared/data/speech-commands adds its digits "zero".."nine", other
+# speakers, to every fold's training pool; the test speaker is still only FSDD's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FSDD=${1:-../shared/data/fsdd/recordings}
 W=${2:-/tmp/podclean-fsdd-folds}
 P=build/podclean
 mkdir -p "$W"
+if [ -n "${EXTRA_SPEAKERS:-}" ]; then  # one pool: FSDD's files and the extra digits, named like FSDD's
+  pool="$W/pool" && rm -rf "$pool" && mkdir -p "$pool"
+  for f in "$FSDD"/*.wav; do ln -s "$(realpath "$f")" "$pool/"; done
+  digit=0
+  for word in zero one two three four five six seven eight nine; do
+    for f in "$EXTRA_SPEAKERS/$word"/*; do
+      take=$(basename "${f%.*}")  # {speaker}_nohash_{n}
+      ln -s "$(realpath "$f")" "$pool/${digit}_sc${take%%_*}_${take##*_}.${f##*.}"
+    done
+    digit=$((digit + 1))
+  done
+  FSDD=$pool
+fi
 FEATURES=${FEATURES:-"--features mfcc --n-mfcc 20 --n-mels 40 --fmax 4000 --top-db 80 --trim-db 40 --clip-seconds 1.0 --cmn"}
 # Four speed-perturbed copies of each training take (0.85-1.15: pitch and formants move
 # together, standing in for other voices); no masks in prep (train draws its own).
