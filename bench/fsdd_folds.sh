@@ -5,7 +5,7 @@
 # and training time per fold and model family, and the throughput of training.
 # Usage: bash bench/fsdd_folds.sh [FSDD_DIR] [WORK_DIR]
 # (to try other settings: FEATURES=..., AUGMENT=..., TRAIN_EXTRA=... (added to every
-# train), ARCHS="conv2d gru" in the environment override the ones below;
+# train), ARCHS="conv2d gru", CONV2D_OPTS=..., GRU_OPTS=... in the environment override the ones below;
 # EXTRA_SPEAKERS=../shared/data/speech-commands adds its digits "zero".."nine", other
 # speakers, to every fold's training pool; the test speaker is still only FSDD's)
 set -euo pipefail
@@ -39,8 +39,8 @@ for arch in $ARCHS; do
     [ "$arch" = "${ARCHS%% *}" ] && rm -rf "$ds" && $P prep "$FSDD" -o "$ds" --label-from-name '{label}_{group}_{index}' \
       --test-groups "$speaker" --val 0.1 $FEATURES $AUGMENT --quiet
     case $arch in
-      conv2d) opts="--arch conv2d --channels 16 --layers 3 --epochs 25" ;;
-      gru) opts="--arch gru --channels 32 --hidden 64 --layers 1 --kernel 3 --epochs 30" ;;
+      conv2d) opts=${CONV2D_OPTS:-"--arch conv2d --channels 16 --layers 3 --epochs 25"} ;;
+      gru) opts=${GRU_OPTS:-"--arch gru --channels 32 --hidden 64 --layers 1 --kernel 3 --epochs 30"} ;;
     esac
     start=$(date +%s.%N)
     $P train "$ds" $opts ${TRAIN_EXTRA:-} --seed 1 --threads 2 -o "$W/$arch-$speaker.pt" --quiet
