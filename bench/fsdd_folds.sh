@@ -16,12 +16,12 @@ P=build/podclean
 mkdir -p "$W"
 if [ -n "${EXTRA_SPEAKERS:-}" ]; then  # one pool: FSDD's files and the extra digits, named like FSDD's
   pool="$W/pool" && rm -rf "$pool" && mkdir -p "$pool"
-  for f in "$FSDD"/*.wav; do ln -s "$(realpath "$f")" "$pool/"; done
-  digit=0
+  ln -s "$(realpath "$FSDD")"/*.wav "$pool/"
+  extra=$(realpath "$EXTRA_SPEAKERS") digit=0
   for word in zero one two three four five six seven eight nine; do
-    for f in "$EXTRA_SPEAKERS/$word"/*; do
-      take=$(basename "${f%.*}")  # {speaker}_nohash_{n}
-      ln -s "$(realpath "$f")" "$pool/${digit}_sc${take%%_*}_${take##*_}.${f##*.}"
+    for f in "$extra/$word"/*; do
+      take=${f##*/} && take=${take%.*}  # {speaker}_nohash_{n}
+      ln -s "$f" "$pool/${digit}_sc${take%%_*}_${take##*_}.${f##*.}"
     done
     digit=$((digit + 1))
   done
