@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Rebuilds models/listen-default.pt, the default keyword spotter of
-# `podclean listen` (keywords: alexa, computer, jarvis), from the trigger-word
-# streams `prep --task streams` makes of real recordings.
+# `podclean listen` (keywords: alexa, computer, jarvis), and models/listen-verify.pt,
+# the verifier that confirms its detections, from the trigger-word streams
+# `prep --task streams` makes of real recordings.
 # Usage: bash tools/train_listen_model.sh [DATA_DIR] [WORK_DIR]   (DATA_DIR: ../shared/data)
+# VERIFIER_ONLY=1 keeps models/listen-default.pt and rebuilds only the verifier.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=$(realpath "${1:-../shared/data}")
@@ -34,7 +36,15 @@ $P prep "$W"/keywords/* -o "$W/streams-background" --task streams --subset test 
   --keywords-per-minute 0 --negatives-per-minute 16 --seed 4 --quiet
 $P prep "$W/streams-train" "$W/streams-train-quiet" -o "$W/ds" --task frame --default-label background --labels background,alexa,computer,jarvis \
   --window-seconds 10 --val 0.15 --test 0 --quiet
-$P train "$W/ds" --arch gru --channels 64 --hidden 128 --layers 1 --kernel 5 --epochs 40 --patience 8 --lr 3e-3 --class-weight-power 0.5 \
+[ -n "${VERIFIER_ONLY:-}" ] || $P train "$W/ds" --arch gru --channels 64 --hidden 128 --layers 1 --kernel 5 --epochs 40 --patience 8 --lr 3e-3 --class-weight-power 0.5 \
   --time-masks 1 --freq-masks 1 --seed 1 -o "$W/listen-default.pt"
-cp "$W/listen-default.pt" models/listen-default.pt
+[ -n "${VERIFIER_ONLY:-}" ] || cp "$W/listen-default.pt" models/listen-default.pt
+# The verifier: a conv2d clip model that sees the last 1.5 s whenever the gru
+# fires, trained on windows of the same streams that end just after a keyword
+# (the keyword's class) or anywhere else (background).
+$P prep "$W/streams-train" "$W/streams-train-quiet" -o "$W/verify-ds" --task keyword-windows --window-seconds 1.5 \
+  --negative-stride 0.75 --default-label background --labels background,alexa,computer,jarvis --val 0.15 --test 0 --quiet
+$P train "$W/verify-ds" --arch conv2d --channels 16 --layers 3 --epochs 12 --patience 4 --lr 3e-3 --class-weight-power 0.5 \
+  --time-masks 1 --freq-masks 1 --select macro-f1 --seed 1 -o "$W/listen-verify.pt"
+cp "$W/listen-verify.pt" models/listen-verify.pt
 echo "held-out streams for bench/listen_bench.py: $W/streams-test $W/streams-background"

@@ -41,11 +41,11 @@ std::atomic<bool> g_stop{false};
 void onSignal(int) { g_stop = true; }
 
 struct ListenArgs {
-  std::string model, input = "mic", udp_bind = "127.0.0.1";
+  std::string model, verifier, input = "mic", udp_bind = "127.0.0.1";
   std::vector<std::string> exec;
   std::vector<std::string> keyword_thresholds;
   int device = -1, udp_port = 0, raw_rate_hz = 16000;
-  bool list_devices = false, fast = false, json = false;
+  bool list_devices = false, fast = false, json = false, no_verifier = false;
   double ring_seconds = 2.0;
   SpotterOptions spotter;
 };
@@ -208,6 +208,12 @@ static void runListen(ListenArgs& a) {
   Model model = Model::load(model_path);
   setModelThreads(1);  // one frame at a time: threads only add overhead
   KeywordSpotter spotter(model, model_path, a.spotter);
+  // The shipped verifier goes with the shipped keyword model; another model takes --verifier.
+  if (!a.verifier.empty() && a.no_verifier) throw UsageError("--verifier and --no-verifier: choose one");
+  const std::string verifier_path = !a.verifier.empty()            ? a.verifier
+                                    : a.model.empty() && !a.no_verifier ? shippedModel("listen-verify.pt")
+                                                                        : "";
+  if (!verifier_path.empty()) spotter.setVerifier(Model::load(verifier_path), verifier_path);
   for (const auto& [keyword, command] : commands)
     if (std::find(model.meta().labels.begin(), model.meta().labels.end(), keyword) == model.meta().labels.end())
       throw UsageError("--exec: the model has no keyword '" + keyword + "'");
@@ -283,7 +289,10 @@ static void runListen(ListenArgs& a) {
     for (const Detection& d : detections) {
       ++detected;
       if (status) std::fprintf(stderr, "\r\033[K");
-      if (a.json) std::printf("{\"time\": %.3f, \"keyword\": \"%s\", \"score\": %.3f}\n", d.time_s, d.keyword.c_str(), d.score);
+      if (a.json && d.verify_score >= 0)
+        std::printf("{\"time\": %.3f, \"keyword\": \"%s\", \"score\": %.3f, \"verify\": %.3f}\n", d.time_s,
+                    d.keyword.c_str(), d.score, d.verify_score);
+      else if (a.json) std::printf("{\"time\": %.3f, \"keyword\": \"%s\", \"score\": %.3f}\n", d.time_s, d.keyword.c_str(), d.score);
       else std::printf("%.3f\t%s\t%.3f\n", d.time_s, d.keyword.c_str(), d.score);
       std::fflush(stdout);
       auto it = commands.find(d.keyword);
@@ -331,6 +340,11 @@ void addListenCommand(CLI::App& app) {
       "  podclean listen --udp 5005                             # raw s16le 16 kHz datagrams on 127.0.0.1:5005\n");
   sub->option_defaults()->always_capture_default();
   sub->add_option("--model", a.model, "Keyword model: gru frame model, or conv2d clip model on a sliding window (default: models/listen-default.pt)");
+  sub->add_option("--verifier", a.verifier,
+                  "Second-stage conv2d clip model that must confirm each detection (default with the default model: "
+                  "models/listen-verify.pt)");
+  sub->add_flag("--no-verifier", a.no_verifier, "Detect on the keyword model alone");
+  sub->add_option("--verify-threshold", a.spotter.verify_threshold, "Verifier: probability of the keyword it must give");
   sub->add_option("--input", a.input, "mic | an audio file | - (raw s16le mono PCM on stdin)");
   sub->add_flag("--fast", a.fast, "Files: as fast as possible instead of real time");
   sub->add_option("--device", a.device, "Microphone device index (see --list-devices)");

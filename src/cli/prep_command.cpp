@@ -25,6 +25,7 @@ void addPrepCommand(CLI::App& app) {
       "  podclean prep recordings/ -o ds/ --task clip            # one folder per label\n"
       "  podclean prep fsdd/recordings -o ds/ --label-from-name '{label}_{group}_{index}' --group-split\n"
       "  podclean prep episodes/ -o ds/ --task frame             # ep.wav + ep.txt (Audacity labels)\n"
+      "  podclean prep streams/ -o verify-ds/ --task keyword-windows --window-seconds 1.5  # verifier clips\n"
       "  podclean prep long.flac -o pieces/ --task split-silence --silence-db -45\n"
       "  podclean prep kw/alexa kw/jarvis -o streams/ --task streams --negatives speech/ --background noise/\n");
   sub->option_defaults()->always_capture_default();
@@ -32,7 +33,7 @@ void addPrepCommand(CLI::App& app) {
   FeatureOptions& f = o.features;
   sub->add_option("inputs", o.inputs, "Audio files or folders (searched recursively)")->required();
   sub->add_option("-o,--output", o.output_dir, "Output folder")->required();
-  sub->add_option("--task", (*text)["task"], "clip | frame | split-fixed | split-silence | streams");
+  sub->add_option("--task", (*text)["task"], "clip | frame | keyword-windows | split-fixed | split-silence | streams");
   auto* feat = sub->add_option_group("Features");
   feat->add_option("--features", (*text)["features"], "mel | mfcc | spectrogram | waveform");
   feat->add_option("--sample-rate", f.sample_rate_hz, "Resample to this rate (Hz)");
@@ -61,9 +62,10 @@ void addPrepCommand(CLI::App& app) {
   lab->add_option("--test", o.test_fraction, "Test fraction");
   lab->add_option("--seed", o.seed, "Seed for splits and augmentation");
   lab->add_option("--clip-seconds", o.clip_seconds, "Clip tasks: pad/crop to this length (0 = longest)");
-  lab->add_option("--window-seconds", o.window_seconds, "Frame tasks: example length");
-  lab->add_option("--default-label", o.default_label, "Frame tasks: label of unlabelled time");
-  lab->add_option("--labels", o.labels, "Frame tasks: the label names, in this order (others are errors)")->delimiter(',');
+  lab->add_option("--window-seconds", o.window_seconds, "Frame tasks: example length; keyword-windows: window length");
+  lab->add_option("--negative-stride", o.negative_stride_s, "keyword-windows: a keyword-free window every this many seconds");
+  lab->add_option("--default-label", o.default_label, "Frame and keyword-windows tasks: label of unlabelled time");
+  lab->add_option("--labels", o.labels, "Frame and keyword-windows tasks: the label names, in this order (others are errors)")->delimiter(',');
   auto* aug = sub->add_option_group("Augmentation (training split only)");
   aug->add_option("--augment", o.augment.copies, "Augmented copies per training example");
   aug->add_option("--aug-gain-db", o.augment.gain_db, "Random gain within +/- dB");

@@ -40,6 +40,7 @@ void addTrainCommand(CLI::App& app) {
   sub->add_option("--lr", o.learning_rate, "AdamW learning rate (cosine decay)");
   sub->add_option("--weight-decay", o.weight_decay, "AdamW weight decay");
   sub->add_option("--patience", o.patience, "Stop after this many epochs without a better validation score");
+  sub->add_option("--select", o.select, "Best epoch by: auto (macro F1 for frame tasks, accuracy for clips) | accuracy | macro-f1");
   sub->add_flag("--no-class-weights", *no_weights, "Do not weight classes by inverse frequency");
   sub->add_option("--class-weight-power", o.class_weight_power, "Class weights = (1/frequency)^this; 0.5 tempers them");
   sub->add_option("--time-masks", o.time_masks, "SpecAugment time masks per example");

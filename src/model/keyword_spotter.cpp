@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "podclean/dsp/feature_extractor.h"
+#include "podclean/dsp/feature_json.h"
 #include "podclean/util/error.h"
 
 namespace podclean {
@@ -17,6 +18,20 @@ void SpotterOptions::Validate() const {
   if (refractory_s < 0) throw UsageError("--refractory must be >= 0");
   if (smooth_frames < 1 || smooth_frames > 100) throw UsageError("--smooth must be 1..100 frames");
   if (window_hop_frames < 1) throw UsageError("--window-hop must be >= 1 frame");
+  if (!(verify_threshold >= 0 && verify_threshold < 1)) throw UsageError("--verify-threshold must be in [0, 1)");
+  if (verify_hop_frames < 1) throw UsageError("--verify-hop must be >= 1 frame");
+}
+
+// Shifts the oldest row out of a window and appends frame as its newest row.
+static void pushRow(Matrix& w, const float* frame) {
+  std::copy(w.data.begin() + w.cols, w.data.end(), w.data.begin());
+  std::copy(frame, frame + w.cols, w.row(w.rows - 1));
+}
+
+static int64_t clipFrames(const Model& model, const std::string& path) {
+  const int64_t frames = model.meta().training.value("example_frames", int64_t(0));
+  if (frames < 1) throw FileError(path, "does not say its clip length in frames");
+  return frames;
 }
 
 struct KeywordSpotter::Impl {
@@ -35,6 +50,12 @@ struct KeywordSpotter::Impl {
   // conv2d clip models (no stream): the last clip-length of raw frames, scored
   // every window_hop_frames; frames in between keep the last window's probabilities.
   Matrix window;
+  // Verifier: its model, the last window of frames it sees, per keyword class
+  // its class index and the frame it was last asked at.
+  std::optional<Model> verifier;
+  Matrix verify_window;
+  std::vector<int> verify_class;
+  std::vector<int64_t> last_verified;
   Impl(const Model& m, SpotterOptions o)
       : options(std::move(o)), model(m), features(m.meta().features),
         frame_step_s(double(m.meta().features.hop_length) / m.meta().features.sample_rate_hz) {}
@@ -54,9 +75,7 @@ KeywordSpotter::KeywordSpotter(const Model& model, const std::string& model_path
   impl_ = std::make_unique<Impl>(model, options);
   if (gru_frames) impl_->stream.emplace(model.stream());
   if (conv2d_clips) {
-    const int64_t frames = meta.training.value("example_frames", int64_t(0));
-    if (frames < 1) throw FileError(model_path, "does not say its clip length in frames");
-    impl_->window = Matrix(frames, meta.features.numFeatures(), 0.f);
+    impl_->window = Matrix(clipFrames(model, model_path), meta.features.numFeatures(), 0.f);
     impl_->latest_probs.assign(meta.labels.size(), 0.f);
   }
   for (size_t c = 0; c < meta.labels.size(); ++c)
@@ -74,15 +93,44 @@ KeywordSpotter::KeywordSpotter(const Model& model, const std::string& model_path
 
 KeywordSpotter::~KeywordSpotter() = default;
 
+void KeywordSpotter::setVerifier(const Model& verifier, const std::string& verifier_path) {
+  Impl& s = *impl_;
+  const ModelMeta& meta = verifier.meta();
+  if (meta.spec.task != ModelTask::kClip || meta.spec.arch != "conv2d")
+    throw FileError(verifier_path, "a verifier must be a conv2d clip model (this is a " + meta.spec.arch + " " +
+                                       toString(meta.spec.task) + " model)");
+  if (toJson(meta.features) != toJson(s.model.meta().features))
+    throw FileError(verifier_path, "its features differ from the keyword model's");
+  s.verify_class.clear();
+  for (int c : s.keyword_classes) {
+    const std::string& keyword = s.model.meta().labels[size_t(c)];
+    auto at = std::find(meta.labels.begin(), meta.labels.end(), keyword);
+    if (at == meta.labels.end()) throw FileError(verifier_path, "has no class '" + keyword + "'");
+    s.verify_class.push_back(int(at - meta.labels.begin()));
+  }
+  s.verifier.emplace(verifier);
+  s.verify_window = Matrix(clipFrames(verifier, verifier_path), meta.features.numFeatures(), 0.f);
+  s.last_verified.assign(s.keyword_classes.size(), -1000000);
+}
+
+// Asks the verifier about keyword k (an index into keyword_classes) on the
+// latest window, at most once every verify_hop_frames.
+bool KeywordSpotter::verified(size_t k, float& probability) {
+  Impl& s = *impl_;
+  if (s.frame_index - s.last_verified[k] < s.options.verify_hop_frames) return false;
+  s.last_verified[k] = s.frame_index;
+  probability = s.verifier->clipPosteriors(s.verify_window)[size_t(s.verify_class[k])];
+  return probability >= s.options.verify_threshold;
+}
+
 int KeywordSpotter::sampleRate() const { return impl_->model.meta().features.sample_rate_hz; }
 double KeywordSpotter::streamSeconds() const { return double(impl_->frame_index) * impl_->frame_step_s; }
 
 // Pushes one frame into the window (oldest row out) and rescores it on the hop.
 void KeywordSpotter::slideWindow(const float* frame) {
   Impl& s = *impl_;
-  Matrix& w = s.window;
-  std::copy(w.data.begin() + w.cols, w.data.end(), w.data.begin());
-  std::copy(frame, frame + w.cols, w.row(w.rows - 1));
+  const Matrix& w = s.window;
+  pushRow(s.window, frame);
   if (s.frame_index + 1 >= w.rows && (s.frame_index + 1) % s.options.window_hop_frames == 0)
     s.latest_probs = s.model.clipPosteriors(w);
 }
@@ -97,6 +145,7 @@ void KeywordSpotter::accept(const float* samples, size_t count, std::vector<Dete
   for (int64_t t = 0; t < s.frames.rows; ++t) {
     if (s.stream) s.latest_probs = s.stream->step(s.frames.row(t));
     else slideWindow(s.frames.row(t));
+    if (s.verifier) pushRow(s.verify_window, s.frames.row(t));
     const std::vector<float>& probs = s.latest_probs;
     const double now = double(s.frame_index++) * s.frame_step_s;
     for (size_t k = 0; k < s.keyword_classes.size(); ++k) {
@@ -107,10 +156,11 @@ void KeywordSpotter::accept(const float* samples, size_t count, std::vector<Dete
       for (float p : h) mean += p;
       mean /= float(h.size());
       best_score_ = std::max(best_score_, mean);
-      if (mean >= s.thresholds[k] && now - s.last_fired[k] >= s.options.refractory_s) {
-        s.last_fired[k] = now;
-        out.push_back({now, s.model.meta().labels[size_t(s.keyword_classes[k])], mean});
-      }
+      if (mean < s.thresholds[k] || now - s.last_fired[k] < s.options.refractory_s) continue;
+      float verify_score = -1;
+      if (s.verifier && !verified(k, verify_score)) continue;
+      s.last_fired[k] = now;
+      out.push_back({now, s.model.meta().labels[size_t(s.keyword_classes[k])], mean, verify_score});
     }
   }
 }

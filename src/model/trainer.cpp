@@ -27,6 +27,8 @@ void TrainOptions::Validate() const {
   if (output_path.empty()) throw UsageError("-o/--output model path is required");
   if (noise_mix < 0 || noise_mix > 1) throw UsageError("--noise-mix must be in [0, 1]");
   if (noise_snr_min > noise_snr_max) throw UsageError("--noise-snr-min is above --noise-snr-max");
+  if (select != "auto" && select != "accuracy" && select != "macro-f1")
+    throw UsageError("--select '" + select + "': use auto, accuracy or macro-f1");
 }
 
 static std::string sidePath(const std::string& model_path, const std::string& suffix) {
@@ -216,6 +218,9 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
   meta.norm = dataset.norm;
   const std::string last_path = sidePath(options.output_path, ".last.pt");
   int first_epoch = 1;
+  // Imbalanced sets (frames, verifier windows) are judged by macro F1: accuracy
+  // there rewards always answering the common class.
+  const bool by_macro_f1 = options.select == "macro-f1" || (options.select == "auto" && dataset.frame_task);
   double best_score = -1, best_loss = 1e30;
   Model model = Model::create(meta, options.seed);
   if (options.resume) {
@@ -276,7 +281,7 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
       if (callbacks.on_batch) callbacks.on_batch(epoch, b + 1, batches, loss_sum / double(b + 1));
     }
     const Validation v = validate(net, val, weights, device, 256, meta.spec.num_classes);
-    const double val_loss = v.loss, val_score = dataset.frame_task ? v.macro_f1 : v.accuracy;
+    const double val_loss = v.loss, val_score = by_macro_f1 ? v.macro_f1 : v.accuracy;
     EpochReport report;
     report.epoch = epoch;
     report.epochs = options.epochs;
@@ -322,7 +327,7 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
   }
   nlohmann::json metrics = {{"model", options.output_path}, {"dataset", options.dataset_dir},
                             {"spec", meta.spec.toJson()}, {"parameters", model.parameterCount()},
-                            {"selection", dataset.frame_task ? "val macro F1, ties by val loss" : "val accuracy, ties by val loss"},
+                            {"selection", by_macro_f1 ? "val macro F1, ties by val loss" : "val accuracy, ties by val loss"},
                             {"noise_mix", noise.active() ? options.noise_mix : 0.0},
                             {"best_val_score", best_score}, {"history", history}};
   writeTextFile(sidePath(options.output_path, ".metrics.json"), metrics.dump(1) + "\n");

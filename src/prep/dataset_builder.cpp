@@ -160,19 +160,49 @@ int64_t writeNoiseBank(const PrepOptions& o, int64_t example_samples, int64_t ex
   return writer.rows();
 }
 
+// keyword-windows: where the windows end (frame index) and their label. A
+// labelled run [a, b) marks the frames just after a keyword ends: a window ends
+// every 0.1 s of it, labelled with the keyword. Keyword-free windows end every
+// stride, except from 1 s before a run (the keyword is still being spoken) to
+// 0.5 s after it (the keyword sits near the window's end).
+std::vector<std::pair<int64_t, int64_t>> keywordWindowEnds(const std::vector<int64_t>& frame_labels, double step_s,
+                                                           double stride_s) {
+  const int64_t n = int64_t(frame_labels.size());
+  const int64_t every = std::max<int64_t>(1, std::llround(0.1 / step_s));
+  const int64_t before = std::llround(1.0 / step_s), after = std::llround(0.5 / step_s);
+  std::vector<std::pair<int64_t, int64_t>> ends;
+  std::vector<bool> near_keyword(size_t(n), false);
+  for (int64_t a = 0; a < n;) {
+    if (frame_labels[size_t(a)] <= 0) {
+      ++a;
+      continue;
+    }
+    int64_t b = a;
+    while (b < n && frame_labels[size_t(b)] == frame_labels[size_t(a)]) ++b;
+    for (int64_t t = a; t < b; t += every) ends.emplace_back(t, frame_labels[size_t(a)]);
+    for (int64_t t = std::max<int64_t>(0, a - before); t < std::min(n, b + after); ++t) near_keyword[size_t(t)] = true;
+    a = b;
+  }
+  const int64_t stride = std::max<int64_t>(1, std::llround(stride_s / step_s));
+  for (int64_t t = stride - 1; t < n; t += stride)
+    if (!near_keyword[size_t(t)]) ends.emplace_back(t, 0);
+  return ends;
+}
+
 }  // namespace
 
 PrepSummary buildDataset(const PrepOptions& o, const ProgressFn& progress) {
   o.Validate();
-  const bool frame_task = o.task == PrepTask::kFrame;
-  if (!frame_task && o.task != PrepTask::kClip) throw Error("internal: buildDataset needs clip or frame");
+  const bool frame_task = o.task == PrepTask::kFrame, windows_task = o.task == PrepTask::kKeywordWindows;
+  const bool labelled_in_time = frame_task || windows_task;  // Audacity labels beside each recording
+  if (!labelled_in_time && o.task != PrepTask::kClip) throw Error("internal: buildDataset needs clip, frame or keyword-windows");
   const FeatureOptions& fo = o.features;
   std::vector<LabelledFile> files = labelFiles(findAudioFiles(o.inputs), o.label_pattern, o.group_pattern);
   const std::vector<int> split_of = assignSplits(files, o);
 
   PrepSummary summary;
   std::vector<std::string>& labels = summary.labels;
-  if (frame_task) {
+  if (labelled_in_time) {
     labels.push_back(o.default_label);
     for (const auto& name : o.labels)
       if (name != o.default_label) labels.push_back(name);
@@ -184,7 +214,7 @@ PrepSummary buildDataset(const PrepOptions& o, const ProgressFn& progress) {
 
   // Example length in samples and frames.
   int64_t example_samples;
-  if (frame_task) {
+  if (labelled_in_time) {
     example_samples = int64_t(o.window_seconds * fo.sample_rate_hz);
   } else if (o.clip_seconds > 0) {
     example_samples = int64_t(std::llround(o.clip_seconds * fo.sample_rate_hz));
@@ -194,7 +224,7 @@ PrepSummary buildDataset(const PrepOptions& o, const ProgressFn& progress) {
     example_samples = int64_t(std::ceil(longest * fo.sample_rate_hz));
   }
   const int64_t example_frames =
-      frame_task ? std::max<int64_t>(1, std::llround(o.window_seconds * fo.sample_rate_hz / fo.hop_length))
+      labelled_in_time ? std::max<int64_t>(1, std::llround(o.window_seconds * fo.sample_rate_hz / fo.hop_length))
                  : fo.numFrames(example_samples);
   const int64_t width = fo.numFeatures();
 
@@ -213,7 +243,7 @@ PrepSummary buildDataset(const PrepOptions& o, const ProgressFn& progress) {
     json e = {{"split", kSplitNames[split]}, {"index", writers.x[split]->rows() - 1},
               {"source", f.path}, {"group", f.group}, {"offset_s", offset_s},
               {"augmented", !augmentation.is_null()}};
-    if (!frame_task) e["label"] = f.label;
+    if (!frame_task) e["label"] = windows_task ? labels[size_t(y[0])] : f.label;
     if (!augmentation.is_null()) e["augmentation"] = augmentation;
     examples.push_back(e);
     summary.examples++;
@@ -224,7 +254,7 @@ PrepSummary buildDataset(const PrepOptions& o, const ProgressFn& progress) {
   // One recording (or one augmented copy of it) -> examples.
   auto emit = [&](int split, std::vector<float> samples, const LabelledFile& f,
                   const std::vector<Segment>& segments, const json& augmentation) {
-    if (!frame_task) {
+    if (o.task == PrepTask::kClip) {
       Matrix x = computeFeatures(fo, prepareClip(fo, std::move(samples), example_samples));
       json aug = augmentation;
       if (!aug.is_null() && fo.kind != FeatureKind::kWaveform) aug["masks"] = augmenter.maskFeatures(x);
@@ -235,6 +265,18 @@ PrepSummary buildDataset(const PrepOptions& o, const ProgressFn& progress) {
     Matrix all = computeFeatures(fo, samples);
     const double step_s = double(fo.hop_length) / fo.sample_rate_hz;
     std::vector<int64_t> frame_labels = segmentsToFrames(segments, all.rows, step_s, labels, 0, !o.labels.empty(), f.path);
+    if (windows_task) {  // zero rows before the recording starts, as in listen's window
+      for (auto [end, label] : keywordWindowEnds(frame_labels, step_s, o.negative_stride_s)) {
+        Matrix x(example_frames, width, 0.f);
+        const int64_t first = std::max<int64_t>(0, end + 1 - example_frames);
+        std::copy(all.row(first), all.row(end + 1), x.row(example_frames - (end + 1 - first)));
+        json aug = augmentation;
+        if (!aug.is_null()) aug["masks"] = augmenter.maskFeatures(x);
+        writeExample(split, x, {label}, f, double(first) * step_s, aug);
+        examples.back()["end_s"] = double(end + 1) * step_s;  // the window may start before the recording
+      }
+      return;
+    }
     for (int64_t start = 0; start < all.rows; start += example_frames) {
       Matrix x(example_frames, width, 0.f);
       std::vector<int64_t> y(size_t(example_frames), -1);
@@ -250,7 +292,7 @@ PrepSummary buildDataset(const PrepOptions& o, const ProgressFn& progress) {
   for (size_t i = 0; i < files.size(); ++i) {
     const LabelledFile& f = files[i];
     std::vector<Segment> segments;
-    if (frame_task) segments = readAudacityLabels(findLabelFile(f.path));
+    if (labelled_in_time) segments = readAudacityLabels(findLabelFile(f.path));
     std::vector<float> samples = loadMono(f.path, fo.sample_rate_hz);
     const int split = split_of[i];
     for (int copy = 0; split == 0 && copy < o.augment.copies; ++copy) {
@@ -268,7 +310,7 @@ PrepSummary buildDataset(const PrepOptions& o, const ProgressFn& progress) {
       {"format", "podclean-dataset"},
       {"format_version", 1},
       {"podclean_version", PODCLEAN_VERSION},
-      {"task", toString(o.task)},
+      {"task", windows_task ? "clip" : toString(o.task)},  // verifier windows train as clips
       {"features", toJson(fo)},
       {"labels", labels},
       {"example_frames", example_frames},

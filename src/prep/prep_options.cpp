@@ -7,15 +7,17 @@ namespace podclean {
 PrepTask prepTaskFromString(const std::string& name) {
   if (name == "clip") return PrepTask::kClip;
   if (name == "frame") return PrepTask::kFrame;
+  if (name == "keyword-windows") return PrepTask::kKeywordWindows;
   if (name == "split-fixed") return PrepTask::kSplitFixed;
   if (name == "split-silence") return PrepTask::kSplitSilence;
-  throw UsageError("--task '" + name + "' is unknown (use clip, frame, split-fixed or split-silence)");
+  throw UsageError("--task '" + name + "' is unknown (use clip, frame, keyword-windows, split-fixed or split-silence)");
 }
 
 const char* toString(PrepTask task) {
   switch (task) {
     case PrepTask::kClip: return "clip";
     case PrepTask::kFrame: return "frame";
+    case PrepTask::kKeywordWindows: return "keyword-windows";
     case PrepTask::kSplitFixed: return "split-fixed";
     case PrepTask::kSplitSilence: return "split-silence";
   }
@@ -44,8 +46,9 @@ void PrepOptions::Validate() const {
   if (piece_seconds <= 0) throw UsageError("--piece-seconds must be > 0");
   if (min_silence_s <= 0) throw UsageError("--min-silence must be > 0");
   if (silence_threshold_db >= 0) throw UsageError("--silence-db must be below 0 dBFS");
-  if (task == PrepTask::kFrame && features.kind == FeatureKind::kWaveform)
-    throw UsageError("--task frame needs frame features (mel, mfcc or spectrogram)");
+  if (negative_stride_s <= 0) throw UsageError("--negative-stride must be > 0");
+  if ((task == PrepTask::kFrame || task == PrepTask::kKeywordWindows) && features.kind == FeatureKind::kWaveform)
+    throw UsageError(std::string("--task ") + toString(task) + " needs frame features (mel, mfcc or spectrogram)");
 }
 
 }  // namespace podclean

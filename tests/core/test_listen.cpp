@@ -5,11 +5,13 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "podclean/audio/audio_reader.h"
 #include "podclean/audio/audio_writer.h"
 #include "podclean/labels/label_track.h"
+#include "podclean/prep/dataset_builder.h"
 #include "podclean/prep/stream_synth.h"
 #include "podclean/util/atomic_file.h"
 #include "test_util.h"
@@ -59,6 +61,7 @@ TEST_CASE("listen detects each keyword once, near where it is, and nothing elsew
   }
   for (const json& d : found) CHECK(d["time"].get<double>() < quiet_from);  // nothing in the keyword-free stretch
   CHECK(found.size() == spoken.size());
+  for (const json& d : found) CHECK(d.value("verify", -1.0) >= 0.7);  // the shipped verifier confirmed each one
 }
 
 TEST_CASE("listen refuses models that cannot spot keywords, and bad inputs", "[listen][errors]") {
@@ -78,6 +81,17 @@ TEST_CASE("listen refuses models that cannot spot keywords, and bad inputs", "[l
   CHECK(testutil::runPodclean(kw + "alexa=1.5").exit_code == 2);
   CHECK(testutil::runPodclean(kw + "alexa").exit_code == 2);
   CHECK(testutil::runPodclean(kw + "alexa=0.9 --json --quiet").exit_code == 0);
+  // The verifier: a conv2d clip model on the same features that knows every keyword.
+  const std::string models = std::string(PODCLEAN_TEST_DATA) + "/../../models/";
+  const std::string alexa = "listen --input " + testutil::dataPath("keywords/alexa-108.flac") + " --fast ";
+  r = testutil::runPodclean(alexa + "--verifier " + clean_model);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("clean-default.pt: a verifier must be a conv2d clip model"));
+  r = testutil::runPodclean(alexa + "--verifier " + models + "classify-default.pt");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("classify-default.pt: has no class 'alexa'"));
+  CHECK(testutil::runPodclean(alexa + "--verifier " + models + "listen-verify.pt --no-verifier").exit_code == 2);
+  CHECK(testutil::runPodclean(alexa + "--verify-threshold 1.5").exit_code == 2);
 }
 
 TEST_CASE("stream synthesis labels the frames just after each keyword", "[listen][streams]") {
@@ -132,4 +146,49 @@ TEST_CASE("stream synthesis draws each negatives folder equally often, whatever 
   // Drawn by file, the one rare file would be 1 in 25; drawn by folder, 1 in 2.
   CHECK(rare > all / 4);
   CHECK(rare < 3 * all / 4);
+}
+
+TEST_CASE("prep keyword-windows cuts verifier windows that end just after each keyword", "[listen][streams][prep]") {
+  testutil::TempDir dir("windows");
+  StreamSynthOptions st;
+  st.keyword_dirs = {testutil::dataPath("keywords")};  // the label is "keywords"
+  st.background_dir = testutil::dataPath("roomtone");
+  st.output_dir = (dir.path / "streams").string();
+  st.streams = 2;
+  st.stream_seconds = 20;
+  st.keywords_per_minute = 9;
+  REQUIRE(synthesizeStreams(st) == 6);
+
+  PrepOptions o;
+  o.task = PrepTask::kKeywordWindows;
+  o.inputs = {st.output_dir};
+  o.output_dir = (dir.path / "ds").string();
+  o.window_seconds = 1.0;
+  o.negative_stride_s = 0.5;
+  o.labels = {"background", "keywords"};
+  o.val_fraction = o.test_fraction = 0;
+  buildDataset(o);
+  const json m = json::parse(readTextFile(dir.path / "ds" / "manifest.json"));
+  CHECK(m["task"] == "clip");  // trains as clips
+  CHECK(m["example_frames"] == 100);
+  std::map<std::string, std::vector<Segment>> spans;  // per stream: the labelled spans after each keyword
+  for (const char* s : {"stream_000", "stream_001"})
+    spans[st.output_dir + "/" + s + ".wav"] = readAudacityLabels(dir.path / "streams" / (std::string(s) + ".txt"));
+  int positives = 0, negatives = 0;
+  for (const json& e : m["examples"]) {
+    const double end_s = e["end_s"];  // where the window ends
+    const auto& labelled = spans.at(e["source"].get<std::string>());
+    INFO(e.dump());
+    if (e["label"] == "keywords") {
+      ++positives;
+      bool inside = false;
+      for (const Segment& s : labelled) inside = inside || (end_s >= s.start_s - 0.02 && end_s <= s.end_s + 0.02);
+      CHECK(inside);
+    } else {
+      ++negatives;
+      for (const Segment& s : labelled) CHECK((end_s < s.start_s - 0.98 || end_s > s.end_s + 0.48));
+    }
+  }
+  CHECK(positives == 6 * 3);  // one every 0.1 s of each 0.3 s span
+  CHECK(negatives > 20);
 }

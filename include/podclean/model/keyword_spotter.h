@@ -3,7 +3,10 @@
 // steps once per frame with carried state (a conv2d clip model instead scores
 // the last clip-length window every few frames), each keyword's probability is
 // smoothed over a few frames, and a detection fires when it passes the
-// threshold, then that keyword rests for a refractory period.
+// threshold, then that keyword rests for a refractory period. An optional
+// verifier (a conv2d clip model trained on `prep --task keyword-windows`) is
+// a second opinion: it looks at the last window of frames whenever a keyword
+// passes its threshold, and the detection fires only if it agrees.
 #pragma once
 #include <map>
 #include <memory>
@@ -21,6 +24,8 @@ struct SpotterOptions {
   int smooth_frames = 20;           // moving average of the per-frame probability (200 ms: a
                                     // word-long rise, not a one-frame spike, fires)
   int window_hop_frames = 10;       // conv2d clip models: score the sliding window every this many frames
+  double verify_threshold = 0.7;    // verifier: its probability of the keyword must reach this
+  int verify_hop_frames = 5;        // verifier: while it disagrees, ask again after this many frames
   std::string background = "background";  // the class that is not a keyword
   void Validate() const;
 };
@@ -29,6 +34,7 @@ struct Detection {
   double time_s = 0;   // stream time of the frame that fired
   std::string keyword;
   float score = 0;
+  float verify_score = -1;  // the verifier's probability of the keyword (-1: no verifier)
 };
 
 class KeywordSpotter {
@@ -36,6 +42,9 @@ class KeywordSpotter {
   // Throws FileError naming model_path unless it is a gru frame model or a
   // conv2d clip model with a background class and streamable features.
   KeywordSpotter(const Model& model, const std::string& model_path, SpotterOptions options);
+  // Adds a verifier. Throws FileError naming verifier_path unless it is a
+  // conv2d clip model on the same features that knows every keyword.
+  void setVerifier(const Model& verifier, const std::string& verifier_path);
   ~KeywordSpotter();
   int sampleRate() const;
   // Appends detections to out. Allocation-free after the first calls of a given size.
@@ -46,6 +55,7 @@ class KeywordSpotter {
  private:
   struct Impl;
   void slideWindow(const float* frame);
+  bool verified(size_t keyword, float& probability);
   std::unique_ptr<Impl> impl_;
   float best_score_ = 0;
 };

@@ -19,6 +19,8 @@ struct TrainOptions {
   double learning_rate = 2e-3;     // AdamW, cosine decay to 1 % over the epochs
   double weight_decay = 1e-3;
   int patience = 10;               // early stopping: epochs without a better validation score
+  std::string select = "auto";     // the validation score: accuracy | macro-f1 | auto (macro F1 for
+                                   // frame tasks, accuracy for clips)
   bool class_weights = true;       // inverse-frequency weights (frame tasks are imbalanced)
   double class_weight_power = 1.0; // weights = (1 / frequency) ^ power: 0.5 tempers them
   int time_masks = 1, time_mask_frames = 8;    // on-the-fly SpecAugment per example

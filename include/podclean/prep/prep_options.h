@@ -8,8 +8,11 @@
 
 namespace podclean {
 
-enum class PrepTask { kClip, kFrame, kSplitFixed, kSplitSilence };
-PrepTask prepTaskFromString(const std::string& name);  // clip|frame|split-fixed|split-silence
+// keyword-windows: clips cut from labelled keyword streams for a second-stage
+// verifier: windows ending just after each keyword (its label) and windows
+// ending elsewhere (the default label).
+enum class PrepTask { kClip, kFrame, kKeywordWindows, kSplitFixed, kSplitSilence };
+PrepTask prepTaskFromString(const std::string& name);  // clip|frame|keyword-windows|split-fixed|split-silence
 const char* toString(PrepTask task);
 
 struct AugmentOptions {
@@ -32,8 +35,9 @@ struct PrepOptions {
   std::string label_pattern;         // e.g. "{label}_{group}_{index}"; "" = folder name
   std::string group_pattern;         // pattern used only for the group key ("" = label_pattern)
   double clip_seconds = 0;           // clip tasks: 0 = longest clip
-  double window_seconds = 5.0;       // frame tasks: examples of this many seconds
-  std::string default_label = "background";  // frame tasks: unlabelled time
+  double window_seconds = 5.0;       // frame tasks: examples of this many seconds; keyword-windows: window length
+  double negative_stride_s = 0.75;   // keyword-windows: a keyword-free window ending every this many seconds
+  std::string default_label = "background";  // frame and keyword-windows tasks: unlabelled time
   std::vector<std::string> labels;   // frame tasks: fixed label order (default label first); others refused
   bool group_split = false;          // keep every {group} in one split
   std::vector<std::string> test_groups;  // these groups are the test split; the rest train/val
