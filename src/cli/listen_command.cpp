@@ -345,6 +345,7 @@ void addListenCommand(CLI::App& app) {
                   "models/listen-verify.pt)");
   sub->add_flag("--no-verifier", a.no_verifier, "Detect on the keyword model alone");
   sub->add_option("--verify-threshold", a.spotter.verify_threshold, "Verifier: probability of the keyword it must give");
+  sub->add_option("--verify-hop", a.spotter.verify_hop_frames, "Verifier: while it disagrees, ask again after this many frames");
   sub->add_option("--input", a.input, "mic | an audio file | - (raw s16le mono PCM on stdin)");
   sub->add_flag("--fast", a.fast, "Files: as fast as possible instead of real time");
   sub->add_option("--device", a.device, "Microphone device index (see --list-devices)");

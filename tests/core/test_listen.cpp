@@ -92,6 +92,7 @@ TEST_CASE("listen refuses models that cannot spot keywords, and bad inputs", "[l
   CHECK_THAT(r.output, Catch::Contains("classify-default.pt: has no class 'alexa'"));
   CHECK(testutil::runPodclean(alexa + "--verifier " + models + "listen-verify.pt --no-verifier").exit_code == 2);
   CHECK(testutil::runPodclean(alexa + "--verify-threshold 1.5").exit_code == 2);
+  CHECK(testutil::runPodclean(alexa + "--verify-hop 0").exit_code == 2);
 }
 
 TEST_CASE("stream synthesis labels the frames just after each keyword", "[listen][streams]") {
