@@ -7,6 +7,7 @@ an hour of other speech over noise and music), each false accept traced to the
 recording playing at the time; then the CPU share of one core that `listen`
 takes in real time on one stream.
 Usage: python3 bench/listen_bench.py STREAMS_DIR [STREAMS_DIR...] [--threshold T ...]
+(other arguments go to listen: --no-verifier, --verify-threshold V, --model M ...)
 (SKIP_CPU=1 skips the real-time run; JOBS=N scans N streams at once, default 2.)"""
 import collections, concurrent.futures, csv, json, os, subprocess, sys, time, resource
 
