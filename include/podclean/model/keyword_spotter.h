@@ -24,7 +24,7 @@ struct SpotterOptions {
   int smooth_frames = 20;           // moving average of the per-frame probability (200 ms: a
                                     // word-long rise, not a one-frame spike, fires)
   int window_hop_frames = 10;       // conv2d clip models: score the sliding window every this many frames
-  double verify_threshold = 0.7;    // verifier: its probability of the keyword must reach this
+  double verify_threshold = 0.8;    // verifier: its probability of the keyword must reach this
   int verify_hop_frames = 5;        // verifier: while it disagrees, ask again after this many frames
   std::string background = "background";  // the class that is not a keyword
   void Validate() const;
