@@ -289,11 +289,13 @@ static void runListen(ListenArgs& a) {
     for (const Detection& d : detections) {
       ++detected;
       if (status) std::fprintf(stderr, "\r\033[K");
-      if (a.json && d.verify_score >= 0)
-        std::printf("{\"time\": %.3f, \"keyword\": \"%s\", \"score\": %.3f, \"verify\": %.3f}\n", d.time_s,
-                    d.keyword.c_str(), d.score, d.verify_score);
-      else if (a.json) std::printf("{\"time\": %.3f, \"keyword\": \"%s\", \"score\": %.3f}\n", d.time_s, d.keyword.c_str(), d.score);
-      else std::printf("%.3f\t%s\t%.3f\n", d.time_s, d.keyword.c_str(), d.score);
+      if (a.json) {
+        std::printf("{\"time\": %.3f, \"keyword\": \"%s\", \"score\": %.3f", d.time_s, d.keyword.c_str(), d.score);
+        if (d.verify_score >= 0) std::printf(", \"verify\": %.3f", d.verify_score);
+        std::printf("}\n");
+      } else {
+        std::printf("%.3f\t%s\t%.3f\n", d.time_s, d.keyword.c_str(), d.score);
+      }
       std::fflush(stdout);
       auto it = commands.find(d.keyword);
       if (it != commands.end()) runCommand(it->second, d);
