@@ -11,6 +11,7 @@ PACKAGES=(
   libtorch-dev libopenblas0-openmp
   libcli11-dev libspdlog-dev nlohmann-json3-dev catch2
   portaudio19-dev
+  chromium  # the browser tests (tools/browser_test.sh)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -21,6 +22,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# playwright-core (drives chromium in the browser tests), as pinned in its lock file
+[ -d tools/browser-test/node_modules/playwright-core ] || (cd tools/browser-test && npm ci --no-audit --no-fund --loglevel=error)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)"
 echo "setup: built build/podclean" >&2

@@ -13,7 +13,9 @@
 #include "podclean/audio/audio_writer.h"
 #include "podclean/clean/clean_job.h"
 #include "podclean/clean/energy_scorer.h"
+#include "podclean/labels/editor_page.h"
 #include "podclean/model/frame_scorer.h"
+#include "podclean/util/atomic_file.h"
 #include "podclean/util/error.h"
 
 namespace podclean::cli {
@@ -22,7 +24,7 @@ namespace {
 
 struct CleanArgs {
   std::vector<std::string> inputs;
-  std::string output_dir, name_template = "{stem}{ext}", format, method = "neural", model, apply_cuts;
+  std::string output_dir, name_template = "{stem}{ext}", format, method = "neural", model, apply_cuts, review;
   std::vector<std::string> keep = {"speech"};
   double silence_db = -45.0;
   int jobs = 1;
@@ -42,9 +44,24 @@ std::string describe(const CleanFileResult& r) {
   return classes.empty() ? text : text + " (" + classes + ")";
 }
 
+// The page for reviewing r's cuts in a browser (--review).
+void writeReviewPage(const CleanArgs& a, const CleanFileResult& r, const FrameScores& scores) {
+  ReviewPageOptions page;
+  page.cuts = true;
+  page.label_names = scores.class_names;
+  page.p_speech = scores.keep;
+  page.frame_step_s = scores.frame_step_s;
+  page.threshold = scores.keep.empty() ? -1 : a.file.cuts.threshold;
+  page.crossfade_ms = a.file.edit.crossfade_ms;
+  writeTextFile(a.review, reviewPage(r.input, r.cuts, page));
+  spdlog::info("wrote {}: open it in a browser to review the cuts", a.review);
+}
+
 void runClean(CleanArgs& a) {
   if (a.method != "neural" && a.method != "energy") throw UsageError("--method '" + a.method + "': use neural or energy");
-  if (a.output_dir.empty() && !a.file.dry_run) throw UsageError("clean: give -o/--output FOLDER (or --dry-run)");
+  if (a.output_dir.empty() && !a.file.dry_run && a.review.empty()) throw UsageError("clean: give -o/--output FOLDER (or --dry-run)");
+  if (!a.review.empty() && a.inputs.size() != 1) throw UsageError("--review takes exactly one input file");
+  if (a.output_dir.empty()) a.file.dry_run = true;  // --review alone: the page, no audio
   if (a.jobs < 1 || a.jobs > 64) throw UsageError("--jobs must be 1..64");
   if (!a.apply_cuts.empty() && a.inputs.size() != 1) throw UsageError("--apply-cuts takes exactly one input file");
   if (a.file.edit.crossfade_ms < 0 || a.file.edit.crossfade_ms > 500) throw UsageError("--crossfade must be 0..500 ms");
@@ -69,6 +86,9 @@ void runClean(CleanArgs& a) {
     scorer = [db = a.silence_db](const std::string& audio) { return scoreByEnergy(audio, db); };
   }
 
+  FrameScores reviewed;  // --review: the scores behind the page's P(speech) curve
+  if (!a.review.empty() && scorer) scorer = [inner = scorer, &reviewed](const std::string& audio) { return reviewed = inner(audio); };
+
   std::mutex print_mutex;
   std::atomic<size_t> next{0}, done{0};
   std::atomic<int> failures{0};
@@ -80,6 +100,7 @@ void runClean(CleanArgs& a) {
         const std::string output =
             a.file.dry_run && a.output_dir.empty() ? "" : outputPathFor(input, a.output_dir, a.name_template, a.format);
         CleanFileResult r = cleanFile(input, output, scorer, a.apply_cuts.empty() ? nullptr : &given, a.file);
+        if (!a.review.empty()) writeReviewPage(a, r, reviewed);
         std::lock_guard<std::mutex> lock(print_mutex);
         progress.done();
         std::printf("%s\t%s\t%s\n", a.file.dry_run ? "dry-run" : "ok", a.file.dry_run ? input.c_str() : (input + " -> " + output).c_str(),
@@ -121,6 +142,7 @@ void addCleanCommand(CLI::App& app) {
       "  podclean clean episode.mp3 -o cleaned/\n"
       "  podclean clean season1/*.flac -o cleaned/ --jobs 2 --cuts\n"
       "  podclean clean episode.wav --dry-run\n"
+      "  podclean clean episode.mp3 --review episode.html   # review the cuts in a browser\n"
       "  podclean clean episode.wav -o cleaned/ --apply-cuts cleaned/episode.wav.cuts.txt\n"
       "  podclean clean episode.wav -o cleaned/ --method energy --silence-db -40\n");
   sub->option_defaults()->always_capture_default();
@@ -142,6 +164,7 @@ void addCleanCommand(CLI::App& app) {
   sub->add_option("--crossfade", a.file.edit.crossfade_ms, "Equal-power crossfade at each joint (ms)");
   sub->add_flag("--dry-run", a.file.dry_run, "Print what would be removed; write no audio");
   sub->add_flag("--cuts", a.file.write_cuts, "Also write <output>.cuts.json and <output>.cuts.txt (Audacity labels)");
+  sub->add_option("--review", a.review, "Write a page (HTML, self-contained) to review and edit the cuts in a browser");
   sub->add_option("--apply-cuts", a.apply_cuts, "Apply this cut list (.json or Audacity .txt) without the model");
   sub->add_option("-j,--jobs", a.jobs, "Files cleaned in parallel");
   sub->callback([args] { runClean(*args); });

@@ -6,6 +6,7 @@
 #include <sndfile.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -228,4 +229,65 @@ TEST_CASE("the cut planner pads speech, shortens pauses and ignores short gaps",
   auto long_only = planCuts(s, o);
   REQUIRE(long_only.size() == 1);
   CHECK(long_only[0].start_s == Approx(8.145).margin(0.01));
+}
+
+namespace {
+
+std::string fromBase64(const std::string& text) {
+  std::string out;
+  uint32_t bits = 0;
+  int have = 0;
+  for (char c : text) {
+    const char* table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const char* at = std::strchr(table, c);
+    if (c == '=' || !at || !c) continue;
+    bits = (bits << 6) | uint32_t(at - table);
+    if ((have += 6) >= 8) out += char((bits >> (have -= 8)) & 0xff);
+  }
+  return out;
+}
+
+// The JSON a review page carries after `const NAME = `.
+json pageJson(const std::string& page, const std::string& name) {
+  const size_t from = page.find("const " + name + " = ");
+  REQUIRE(from != std::string::npos);
+  const size_t start = from + name.size() + 9, end = page.find(name == "DATA" ? ";</script>" : ";", start);
+  return json::parse(page.substr(start, end - start));
+}
+
+}  // namespace
+
+TEST_CASE("clean --review writes one page with the cuts, P(speech) and the audio as MP3", "[clean][review]") {
+  testutil::TempDir dir("review");
+  Episode e = buildEpisode({1.0, 2.0, 1.0});
+  writeMono(dir / "ep.wav", e.audio.data(), int64_t(e.audio.size()), 16000);
+  auto r = testutil::runPodclean("clean " + (dir / "ep.wav") + " --review " + (dir / "ep.html") + " --cuts --quiet");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);  // no -o: the page and the cut list, no audio
+  const std::string page = readTextFile(dir / "ep.html");
+  const json data = pageJson(page, "DATA"), audio = pageJson(page, "AUDIO");
+  const json cuts = readCuts(dir / "ep.wav.cuts.json");
+  CHECK(data["mode"] == "cuts");
+  REQUIRE(data["regions"].size() == cuts["cuts"].size());
+  REQUIRE(!cuts["cuts"].empty());
+  for (size_t i = 0; i < cuts["cuts"].size(); ++i) {
+    CHECK(data["regions"][i]["start"].get<double>() == Approx(cuts["cuts"][i]["start"].get<double>()).margin(0.001));
+    CHECK(data["regions"][i]["label"] == cuts["cuts"][i]["class"]);
+  }
+  const double duration = double(e.audio.size()) / 16000;
+  CHECK(data["duration"].get<double>() == Approx(duration).margin(1e-3));
+  CHECK(fromBase64(data["prob"]["b64"]).size() == Approx(duration / 0.01).margin(2));  // one P(speech) byte per frame
+  CHECK(data["prob"]["threshold"].get<double>() == Approx(0.15));
+  CHECK(page.find("http://") == std::string::npos);
+  CHECK(page.find("https://") == std::string::npos);
+  // the audio: one MP3 piece that decodes to the whole file
+  REQUIRE(audio.size() == 1);
+  writeTextFile(dir / "piece.mp3", fromBase64(audio[0]));
+  AudioReader piece(dir / "piece.mp3");
+  CHECK(piece.info().sample_rate_hz == 16000);
+  CHECK(piece.info().duration_s() == Approx(duration).margin(0.05));
+
+  r = testutil::runPodclean("clean " + (dir / "ep.wav") + " " + (dir / "ep.wav") + " --review " + (dir / "x.html"));
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Catch::Contains("--review takes exactly one input"));
 }

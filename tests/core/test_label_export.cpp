@@ -158,8 +158,9 @@ TEST_CASE("label-export --editor writes one self-contained page", "[labels][edit
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   const std::string page = readTextFile(dir / "page.html");
-  CHECK(page.find("<audio id=\"audio\" src=\"data:audio/wav;base64,UklGR") != std::string::npos);  // "RIFF", embedded
-  CHECK(page.find("\"regions\":[{\"end\":1.5,\"label\":\"speech\",\"start\":0.5}]") != std::string::npos);
+  CHECK(page.find("const AUDIO = [\"") != std::string::npos);  // embedded, as MP3 pieces
+  CHECK(page.find("\"mode\":\"labels\"") != std::string::npos);
+  CHECK(page.find("\"regions\":[{\"confidence\":1.0,\"end\":1.5,\"label\":\"speech\",\"start\":0.5}]") != std::string::npos);
   CHECK(page.find("\"labels\":[\"speech\",\"breath\"]") != std::string::npos);
   CHECK(page.find("http://") == std::string::npos);   // nothing fetched from a network
   CHECK(page.find("https://") == std::string::npos);

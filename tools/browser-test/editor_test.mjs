@@ -18,11 +18,12 @@ const check = (ok, what) => { console.log((ok ? "ok   " : "FAIL ") + what); if (
 try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 600 } });
   await page.goto("file://" + resolve(page_path));
+  await page.waitForSelector("body[data-ready='1']");
   const info = await page.evaluate(() => ({ duration: window.podclean.duration, labels: window.podclean.labels,
                                             before: window.podclean.regions.length }));
-  const box = await page.locator("#wave").boundingBox();
+  const box = await page.locator("#detail").boundingBox();
   const at = (fraction) => box.x + box.width * fraction;
-  const y = box.y + box.height / 2;
+  const y = box.y + 18 + 40;  // in the waveform lane, below the time axis
   // draw a region from 20 % to 40 % of the recording
   await page.mouse.move(at(0.2), y);
   await page.mouse.down();
