@@ -130,7 +130,18 @@ try {
   await page.waitForTimeout(100);
   await page.screenshot({ path: out + "/review-zoomed.png" });
 
-  // 6. the export
+  // 6. space plays the file from the cursor (the playhead moves on)
+  await page.evaluate((t) => podclean.setView(t - 20, 10), marker);
+  await page.mouse.click(xAt(0.5), wave_y);  // sets the cursor (or selects the cut there)
+  const cursor_at = await page.evaluate(() => podclean.cursor());
+  await page.keyboard.press(" ");
+  await page.waitForFunction((c) => podclean.playing() && podclean.playing().at > c + 0.5, cursor_at, { timeout: 5000 })
+    .then(() => check(true, `space plays from the cursor (${cursor_at.toFixed(2)} s) and the playhead moves`),
+          () => check(false, `space plays from the cursor (${cursor_at.toFixed(2)} s) and the playhead moves`));
+  await page.keyboard.press(" ");
+  check(await page.evaluate(() => podclean.playing() === null), "space again stops it");
+
+  // 7. the export
   const saved = await page.evaluate(() => ({ json: podclean.exportLabels("json"), txt: podclean.exportLabels("audacity"),
                                              output_s: podclean.outputDuration(), n: podclean.regions.length }));
   check(saved.n === info.cuts, `after the edits: ${saved.n} cuts (one drawn, one deleted)`);
