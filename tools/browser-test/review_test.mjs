@@ -106,6 +106,21 @@ try {
   const redone = await page.evaluate(() => podclean.exportLabels("audacity"));
   check(redone === drawn.text, "Ctrl+Shift+Z puts it back");
 
+  // its end edge dragged on to 25 % (resize), then back onto its start (no region left); undo both
+  const dragEdge = async (from, to) => {
+    await page.mouse.move(xAt(from), wave_y); await page.mouse.down();
+    await page.mouse.move(xAt(to), wave_y, { steps: 6 }); await page.mouse.up();
+  };
+  await dragEdge(0.2, 0.25);
+  const resized = await page.evaluate((t) => podclean.regions.find((r) => Math.abs(r.start - t) < 0.05), marker - 4);
+  check(!!resized && near(resized.end, marker - 2.5, 0.05), `dragging its end edge resizes it to ${resized ? resized.end.toFixed(2) : "?"} s`);
+  await dragEdge(0.25, 0.1);
+  const collapsed = await page.evaluate(() => podclean.regions.length);
+  await page.keyboard.press("Control+z");
+  await page.keyboard.press("Control+z");
+  const unresized = await page.evaluate(() => podclean.exportLabels("audacity"));
+  check(collapsed === info.cuts && unresized === drawn.text, "an end dragged onto the start removes the region; two undos bring back the original");
+
   // 5. next cut (N), its preview, delete it, undo, delete again
   await page.keyboard.press("n");
   const picked = await page.evaluate(() => {
