@@ -21,6 +21,7 @@
 
 #include "podclean/audio/audio_reader.h"
 #include "podclean/audio/audio_writer.h"
+#include "podclean/dsp/frame_energy.h"
 #include "podclean/labels/label_track.h"
 #include "podclean/prep/file_labels.h"
 #include "podclean/util/atomic_file.h"
@@ -41,17 +42,6 @@ static std::vector<std::string> pick(const std::string& dir, bool test, const st
   for (const auto& f : findAudioFiles({dir}))
     if (isTestFile(f) == test && fs::path(f).filename().string().rfind(prefix, 0) == 0) out.push_back(f);
   return out;
-}
-
-static double rmsDb(const float* x, size_t n) {
-  double e = 0;
-  for (size_t i = 0; i < n; ++i) e += double(x[i]) * x[i];
-  return 10 * std::log10(e / double(std::max<size_t>(n, 1)) + 1e-12);
-}
-
-static void scaleToDb(std::vector<float>& x, double target_db) {
-  const float g = float(std::pow(10.0, (target_db - rmsDb(x.data(), x.size())) / 20.0));
-  for (float& v : x) v *= g;
 }
 
 int main(int argc, char** argv) {
@@ -110,11 +100,10 @@ int main(int argc, char** argv) {
         const size_t start = size_t(t * kRate);
         if (start + utterance.size() >= total) break;
         // Where the utterance itself is loud: speech; its quiet stretches of 0.3 s+ are silence.
-        const size_t hop = kRate / 100;
+        const std::vector<float> level = frameLevelsDb(utterance, kRate);
+        const double peak = *std::max_element(level.begin(), level.end());
         std::vector<bool> loud;
-        double peak = -200;
-        for (size_t i = 0; i + hop <= utterance.size(); i += hop) peak = std::max(peak, rmsDb(&utterance[i], hop));
-        for (size_t i = 0; i + hop <= utterance.size(); i += hop) loud.push_back(rmsDb(&utterance[i], hop) > peak - 35);
+        for (float db : level) loud.push_back(db > peak - 35);
         scaleToDb(utterance, uni(-26, -16));
         for (size_t i = 0; i < utterance.size(); ++i) mix[start + i] += utterance[i];
         size_t k = 0;
@@ -126,7 +115,7 @@ int main(int argc, char** argv) {
             if (loud[j]) { end = j + 1; quiet = 0; }
             else if (++quiet >= 30) break;
           }
-          labels.push_back({t + k * 0.01, t + end * 0.01, "speech"});
+          labels.push_back({t + frameStartS(int64_t(k), 0.01), t + frameStartS(int64_t(end), 0.01), "speech"});
           k = end + 1;
         }
         t += double(utterance.size()) / kRate;

@@ -1,35 +1,47 @@
 #include "podclean/clean/energy_scorer.h"
 
+#include <algorithm>
 #include <cmath>
+#include <deque>
 
 #include "podclean/audio/audio_reader.h"
+#include "podclean/dsp/frame_energy.h"
 
 namespace podclean {
 
+double adaptiveSilenceDb(double floor_db, double speech_db) {
+  return floor_db + std::clamp(0.3 * (speech_db - floor_db), 6.0, 12.0);
+}
+
 FrameScores scoreByEnergy(const std::string& path, double threshold_db) {
   AudioReader reader(path);
-  const int64_t hop = std::max(1, reader.info().sample_rate_hz / 100);
+  FrameEnergy frames(reader.info().sample_rate_hz);  // centred like the feature frames
   FrameScores scores;
-  scores.frame_step_s = double(hop) / reader.info().sample_rate_hz;
+  scores.frame_step_s = frames.stepS();
   scores.duration_s = reader.info().duration_s();
   scores.class_names = {"silence"};
-  const double threshold = std::pow(10.0, threshold_db / 10.0);  // mean square
-  std::vector<float> chunk;
-  double energy = 0;
-  int64_t filled = 0;
-  // Frames are centred on t * hop like the feature frames: the first covers half a hop.
-  int64_t frame_length = hop / 2;
-  while (reader.readMono(chunk, 1 << 16) > 0)
-    for (float s : chunk) {
-      energy += double(s) * s;
-      if (++filled == frame_length) {
-        scores.keep.push_back(energy / double(filled) >= threshold ? 1.f : 0.f);
-        energy = 0;
-        filled = 0;
-        frame_length = hop;
-      }
+  const bool adaptive = threshold_db == 0;
+  constexpr size_t kLookahead = 1000;  // frames: 10 s
+  LevelTracker levels;
+  std::deque<float> waiting;  // frame levels not yet decided (adaptive)
+  auto decide = [&](double db) {
+    const double threshold = adaptive ? adaptiveSilenceDb(levels.floorDb(), levels.speechDb()) : threshold_db;
+    scores.keep.push_back(db >= threshold ? 1.f : 0.f);
+  };
+  auto emit = [&](double mean_square) {
+    const double db = powerDb(mean_square);
+    if (!adaptive) return decide(db);
+    levels.push(db);
+    waiting.push_back(float(db));
+    if (waiting.size() > kLookahead) {
+      decide(waiting.front());
+      waiting.pop_front();
     }
-  if (filled > 0) scores.keep.push_back(energy / double(filled) >= threshold ? 1.f : 0.f);
+  };
+  std::vector<float> chunk;
+  while (reader.readMono(chunk, 1 << 16) > 0) frames.push(chunk.data(), chunk.size(), emit);
+  frames.finish(emit);
+  for (float db : waiting) decide(db);
   scores.remove_class.assign(scores.keep.size(), 0);
   return scores;
 }

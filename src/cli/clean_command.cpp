@@ -26,7 +26,7 @@ struct CleanArgs {
   std::vector<std::string> inputs;
   std::string output_dir, name_template = "{stem}{ext}", format, method = "neural", model, apply_cuts, review;
   std::vector<std::string> keep = {"speech"};
-  double silence_db = -45.0;
+  double silence_db = 0;  // 0: adaptive per file
   int jobs = 1;
   CleanFileOptions file;
 };
@@ -64,6 +64,7 @@ void runClean(CleanArgs& a) {
   if (a.output_dir.empty()) a.file.dry_run = true;  // --review alone: the page, no audio
   if (a.jobs < 1 || a.jobs > 64) throw UsageError("--jobs must be 1..64");
   if (!a.apply_cuts.empty() && a.inputs.size() != 1) throw UsageError("--apply-cuts takes exactly one input file");
+  if (a.silence_db > 0 || a.silence_db < -120) throw UsageError("--silence-db must be in -120..0 dBFS (0 = adaptive)");
   if (a.file.edit.crossfade_ms < 0 || a.file.edit.crossfade_ms > 500) throw UsageError("--crossfade must be 0..500 ms");
   a.file.cuts.Validate();
   if (!a.format.empty()) formatForExtension("x." + a.format);  // throws for an unknown format
@@ -155,7 +156,9 @@ void addCleanCommand(CLI::App& app) {
   sub->add_option("--keep", a.keep, "Model classes to keep, e.g. speech,breath")->delimiter(',');
   sub->add_option("--threshold", a.file.cuts.threshold, "Keep a frame when P(keep) >= this (low = keep more)");
   sub->add_option("--hysteresis", a.file.cuts.hysteresis, "Stay in speech until P(keep) < threshold - this");
-  sub->add_option("--silence-db", a.silence_db, "energy method: frames below this RMS (dBFS) are silence");
+  sub->add_option("--silence-db", a.silence_db,
+                  "energy method: frames below this RMS (dBFS) are silence (default 0: adapt to each file's noise "
+                  "floor and speech level)");
   sub->add_option("--pad-before", a.file.cuts.pad_before_s, "Seconds kept before speech");
   sub->add_option("--pad-after", a.file.cuts.pad_after_s, "Seconds kept after speech");
   sub->add_option("--min-cut", a.file.cuts.min_cut_s, "Shortest stretch worth cutting (s)");

@@ -27,6 +27,7 @@
 #include "model_paths.h"
 #include "podclean/audio/audio_reader.h"
 #include "podclean/audio/resampler.h"
+#include "podclean/dsp/frame_energy.h"
 #include "podclean/model/keyword_spotter.h"
 #include "podclean/realtime/spsc_ring.h"
 #include "podclean/util/error.h"
@@ -273,9 +274,7 @@ static void runListen(ListenArgs& a) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
       continue;
     }
-    double energy = 0;
-    for (size_t i = 0; i < n; ++i) energy += double(block[i]) * block[i];
-    level_db = 10 * std::log10(energy / double(n) + 1e-12);
+    level_db = rmsDb(block.data(), n);
     const float* samples = block.data();
     size_t count = n;
     if (resampler) {

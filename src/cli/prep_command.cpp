@@ -79,6 +79,21 @@ void addPrepCommand(CLI::App& app) {
   aug->add_option("--time-mask-frames", o.augment.time_mask_frames, "Widest time mask (frames)");
   aug->add_option("--freq-masks", o.augment.freq_masks, "SpecAugment feature masks per copy");
   aug->add_option("--freq-mask-bands", o.augment.freq_mask_bands, "Widest feature mask (bands)");
+  auto* chan = sub->add_option_group("Channel chain (training split only; noise beds from --noise-dir or synthetic)");
+  ChannelChainOptions& ch = o.augment.channel;
+  chan->add_option("--channel-aug", o.augment.channel_copies,
+                   "Channel-chain copies per training file: room reverb, far field, mic colour, noise bed, "
+                   "4-8 kHz or telephone band, MP3/Opus round trip, level");
+  chan->add_option("--channel-level-min", ch.level_db_min, "Lowest output level (dBFS, active level)");
+  chan->add_option("--channel-level-max", ch.level_db_max, "Highest output level (dBFS, active level)");
+  chan->add_option("--channel-snr-min", ch.snr_db_min, "Lowest noise-bed SNR (dB)");
+  chan->add_option("--channel-snr-max", ch.snr_db_max, "Highest noise-bed SNR (dB)");
+  chan->add_option("--channel-p-reverb", ch.p_reverb, "Chance of room reverb");
+  chan->add_option("--channel-p-far", ch.p_far_field, "Chance of far-field (reverb, attenuation, loud noise)");
+  chan->add_option("--channel-p-noise", ch.p_noise, "Chance of a noise bed");
+  chan->add_option("--channel-p-band", ch.p_band, "Chance of a band limit");
+  chan->add_option("--channel-p-codec", ch.p_codec, "Chance of an MP3/Opus round trip");
+  chan->add_option("--channel-p-colour", ch.p_colour, "Chance of microphone colouration (EQ tilt)");
   auto* split = sub->add_option_group("Splitting recordings (split-fixed, split-silence)");
   split->add_option("--piece-seconds", o.piece_seconds, "split-fixed: piece length (s)");
   split->add_option("--silence-db", o.silence_threshold_db, "split-silence: RMS threshold (dBFS)");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "podclean/dsp/frame_energy.h"
 #include "podclean/dsp/mel_filterbank.h"
 #include "podclean/dsp/power_spectrum.h"
 #include "podclean/util/error.h"
@@ -131,13 +132,13 @@ int64_t OnlineFeatureExtractor::takeFrames(Matrix& out) {
 
 std::vector<float> prepareClip(const FeatureOptions& options, std::vector<float> samples, int64_t length_samples) {
   if (options.trim_db > 0 && !samples.empty()) {
-    const size_t hop = size_t(std::max(1, options.sample_rate_hz / 100));
+    // Start-aligned frames: the trim cuts at frame boundaries k * hop.
+    FrameEnergy frames(energyHop(options.sample_rate_hz), options.sample_rate_hz, FrameAlign::kStart);
+    const size_t hop = size_t(frames.hop());
     std::vector<double> energy;
-    for (size_t i = 0; i < samples.size(); i += hop) {
-      double e = 0;
-      for (size_t j = i; j < std::min(samples.size(), i + hop); ++j) e += double(samples[j]) * samples[j];
-      energy.push_back(e / double(hop));
-    }
+    auto emit = [&](double mean_square) { energy.push_back(mean_square); };
+    frames.push(samples.data(), samples.size(), emit);
+    frames.finish(emit);
     const double floor = *std::max_element(energy.begin(), energy.end()) * std::pow(10.0, -options.trim_db / 10.0);
     size_t first = 0, last = energy.size();
     while (first < last && energy[first] < floor) ++first;

@@ -6,6 +6,7 @@
 
 #include "podclean/audio/audio_reader.h"
 #include "podclean/dsp/feature_extractor.h"
+#include "podclean/dsp/frame_energy.h"
 #include "podclean/util/error.h"
 
 namespace podclean {
@@ -30,9 +31,9 @@ Timeline scoreWindows(const Model& model, const std::string& model_path, const s
   MonoSource source(audio_path, fo.sample_rate_hz);
   tl.duration_s = source.info().duration_s();
   OnlineFeatureExtractor extractor(fo);
-  const int64_t samples_per_step = hop * fo.hop_length;
-  double energy = 0;
-  int64_t filled = 0;
+  // Level per step; steps are centred on (k + 0.5) * step, so these frames start at k * step.
+  FrameEnergy level(hop * fo.hop_length, fo.sample_rate_hz, FrameAlign::kStart);
+  auto emit_level = [&](double mean_square) { tl.level_db.push_back(float(powerDb(mean_square))); };
   Matrix buffer(0, fo.numFeatures());
   int64_t buffer_start = 0, step = 0;
   // Windows wait in a batch: one model call for many is several times faster.
@@ -72,19 +73,12 @@ Timeline scoreWindows(const Model& model, const std::string& model_path, const s
   };
   std::vector<float> chunk;
   while (source.next(chunk)) {
-    for (float s : chunk) {
-      energy += double(s) * s;
-      if (++filled == samples_per_step) {
-        tl.level_db.push_back(float(10 * std::log10(energy / double(filled) + 1e-12)));
-        energy = 0;
-        filled = 0;
-      }
-    }
+    level.push(chunk.data(), chunk.size(), emit_level);
     extractor.acceptWaveform(chunk.data(), chunk.size());
     extractor.takeFrames(buffer);
     emit(false);
   }
-  if (filled > 0) tl.level_db.push_back(float(10 * std::log10(energy / double(filled) + 1e-12)));
+  level.finish(emit_level);
   extractor.inputFinished();
   extractor.takeFrames(buffer);
   emit(true);

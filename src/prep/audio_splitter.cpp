@@ -8,6 +8,7 @@
 
 #include "podclean/audio/audio_reader.h"
 #include "podclean/audio/audio_writer.h"
+#include "podclean/dsp/frame_energy.h"
 #include "podclean/prep/file_labels.h"
 #include "podclean/util/atomic_file.h"
 #include "podclean/util/error.h"
@@ -19,24 +20,15 @@ namespace podclean {
 std::vector<std::pair<double, double>> findSoundRegions(const std::string& path, const PrepOptions& o) {
   AudioReader reader(path);
   const int rate = reader.info().sample_rate_hz;
-  const int64_t hop = std::max(1, rate / 100);  // 10 ms analysis frames
+  FrameEnergy frames(rate);
   std::vector<bool> loud;  // per 10 ms frame
   std::vector<float> chunk;
-  double energy = 0;
-  int64_t filled = 0;
   const double threshold = std::pow(10.0, o.silence_threshold_db / 10.0);  // mean square
-  while (reader.readMono(chunk, 1 << 16) > 0)
-    for (float s : chunk) {
-      energy += double(s) * s;
-      if (++filled == hop) {
-        loud.push_back(energy / double(hop) >= threshold);
-        energy = 0;
-        filled = 0;
-      }
-    }
-  if (filled > 0) loud.push_back(energy / double(filled) >= threshold);
+  auto emit = [&](double mean_square) { loud.push_back(mean_square >= threshold); };
+  while (reader.readMono(chunk, 1 << 16) > 0) frames.push(chunk.data(), chunk.size(), emit);
+  frames.finish(emit);
 
-  const double frame_s = double(hop) / rate, total_s = reader.info().duration_s();
+  const double frame_s = frames.stepS(), total_s = reader.info().duration_s();
   const int64_t min_silence = int64_t(std::ceil(o.min_silence_s / frame_s));
   // Sound regions are the gaps between silences of at least min_silence frames.
   std::vector<std::pair<double, double>> regions;
@@ -52,8 +44,8 @@ std::vector<std::pair<double, double>> findSoundRegions(const std::string& path,
     const bool at_end = t == int64_t(loud.size());
     if (region_start >= 0 && (quiet_run >= min_silence || at_end)) {
       const int64_t region_end = t - quiet_run + 1;  // first quiet frame of the run
-      double a = std::max(0.0, region_start * frame_s - o.keep_silence_s);
-      double b = std::min(total_s, region_end * frame_s + o.keep_silence_s);
+      double a = std::max(0.0, frameStartS(region_start, frame_s) - o.keep_silence_s);
+      double b = std::min(total_s, frameStartS(region_end, frame_s) + o.keep_silence_s);
       if (b - a >= o.min_piece_s) regions.emplace_back(a, b);
       region_start = -1;
     }

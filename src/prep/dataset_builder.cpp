@@ -15,6 +15,7 @@
 #include "podclean/io/npy.h"
 #include "podclean/labels/label_track.h"
 #include "podclean/prep/augment.h"
+#include "podclean/prep/channel_chain.h"
 #include "podclean/prep/file_labels.h"
 #include "podclean/util/atomic_file.h"
 #include "podclean/util/error.h"
@@ -231,6 +232,10 @@ PrepSummary buildDataset(const PrepOptions& o, const ProgressFn& progress) {
   fs::create_directories(o.output_dir);
   SplitWriters writers(o.output_dir, example_frames, width, frame_task);
   Augmenter augmenter(o.augment, fo.sample_rate_hz, o.seed);
+  ChannelChainOptions channel = o.augment.channel;
+  if (channel.noise_dir.empty()) channel.noise_dir = o.augment.noise_dir;
+  std::unique_ptr<ChannelChain> chain;  // built only when used: it lists the noise folder
+  if (o.augment.channel_copies > 0) chain = std::make_unique<ChannelChain>(channel, fo.sample_rate_hz, o.seed * 7919 + 1);
   json examples = json::array();
 
   auto writeExample = [&](int split, const Matrix& x, const std::vector<int64_t>& y, const LabelledFile& f,
@@ -300,6 +305,11 @@ PrepSummary buildDataset(const PrepOptions& o, const ProgressFn& progress) {
       json what = augmenter.augmentWaveform(augmented);
       what["copy"] = copy + 1;
       emit(split, std::move(augmented), f, segments, what);
+    }
+    for (int copy = 0; split == 0 && copy < o.augment.channel_copies; ++copy) {
+      std::vector<float> changed = samples;
+      json what = {{"channel", chain->apply(changed)}, {"copy", o.augment.copies + copy + 1}};
+      emit(split, std::move(changed), f, segments, what);
     }
     emit(split, std::move(samples), f, segments, json());
     summary.files++;

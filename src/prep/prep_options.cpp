@@ -30,6 +30,8 @@ void AugmentOptions::Validate() const {
   if (shift_ms < 0) throw UsageError("--aug-shift-ms must be >= 0");
   if (speed < 0 || speed >= 0.5) throw UsageError("--aug-speed must be in [0, 0.5)");
   if (snr_db_min > snr_db_max) throw UsageError("--aug-snr: minimum above maximum");
+  if (channel_copies < 0 || channel_copies > 100) throw UsageError("--channel-aug must be 0..100");
+  channel.Validate();
   if (time_masks < 0 || freq_masks < 0 || time_mask_frames < 0 || freq_mask_bands < 0)
     throw UsageError("mask counts and widths must be >= 0");
 }

@@ -9,6 +9,7 @@
 
 #include "podclean/audio/audio_reader.h"
 #include "podclean/audio/audio_writer.h"
+#include "podclean/dsp/frame_energy.h"
 #include "podclean/labels/label_track.h"
 #include "podclean/prep/augment.h"
 #include "podclean/prep/file_labels.h"
@@ -28,19 +29,15 @@ void StreamSynthOptions::Validate() const {
 }
 
 std::pair<double, double> wordSpan(const std::vector<float>& clip, int rate) {
-  const size_t hop = size_t(rate / 100);
-  std::vector<double> db;
-  for (size_t i = 0; i + hop <= clip.size(); i += hop) {
-    double e = 0;
-    for (size_t j = i; j < i + hop; ++j) e += double(clip[j]) * clip[j];
-    db.push_back(10 * std::log10(e / double(hop) + 1e-12));
-  }
+  const std::vector<float> db = frameLevelsDb(clip, rate);
   if (db.empty()) return {0.0, double(clip.size()) / rate};
   const double top = *std::max_element(db.begin(), db.end());
   size_t first = 0, last = db.size();
   while (first < last && db[first] < top - 30) ++first;
   while (last > first && db[last - 1] < top - 30) --last;
-  return {double(first) * 0.01, double(last) * 0.01};
+  if (last == first) return {0.0, double(clip.size()) / rate};
+  const double step = double(energyHop(rate)) / rate;
+  return {frameStartS(int64_t(first), step), std::min(double(clip.size()) / rate, frameEndS(int64_t(last) - 1, step))};
 }
 
 // Cuts a recording down to its word plus a short margin, with 10 ms fades:

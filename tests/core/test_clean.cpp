@@ -13,6 +13,7 @@
 #include "podclean/audio/audio_reader.h"
 #include "podclean/audio/audio_writer.h"
 #include "podclean/clean/cut_planner.h"
+#include "podclean/dsp/frame_energy.h"
 #include "podclean/util/atomic_file.h"
 #include "test_util.h"
 
@@ -25,11 +26,12 @@ namespace {
 struct Episode {
   std::vector<float> audio;                      // 16 kHz mono
   std::vector<std::pair<double, double>> loud;   // 10 ms frames where speech is loud (s)
+  std::vector<double> loud_db;                   // ...and their level (dBFS)
   std::vector<std::pair<double, double>> gaps;   // between utterances (s)
 };
 
 // Real speech at known positions over real room tone, gaps of the given lengths.
-Episode buildEpisode(const std::vector<double>& gaps_s) {
+Episode buildEpisode(const std::vector<double>& gaps_s, double tone_db = -55) {
   const int rate = 16000;
   std::vector<std::string> files;
   for (const auto& f : fs::directory_iterator(testutil::dataPath("speech"))) files.push_back(f.path().string());
@@ -44,19 +46,16 @@ Episode buildEpisode(const std::vector<double>& gaps_s) {
     for (float v : speech) peak = std::max(peak, double(std::fabs(v)));
     for (float& v : speech) v *= float(0.3 / peak);
     // loud frames: RMS within 30 dB of the utterance's loudest 10 ms
-    std::vector<double> rms;
-    for (size_t k = 0; k + 160 <= speech.size(); k += 160) {
-      double s = 0;
-      for (size_t j = k; j < k + 160; ++j) s += double(speech[j]) * speech[j];
-      rms.push_back(10 * std::log10(s / 160 + 1e-12));
-    }
+    const std::vector<float> rms = frameLevelsDb(speech, rate);
     const double top = *std::max_element(rms.begin(), rms.end());
     double first = -1, last = -1;
     for (size_t k = 0; k < rms.size(); ++k)
       if (rms[k] > top - 30) {
-        e.loud.emplace_back(t + k * 0.01, t + (k + 1) * 0.01);
-        if (first < 0) first = t + k * 0.01;
-        last = t + (k + 1) * 0.01;
+        const double a = t + frameStartS(int64_t(k), 0.01), b = t + frameEndS(int64_t(k), 0.01);
+        e.loud.emplace_back(a, b);
+        e.loud_db.push_back(rms[k]);
+        if (first < 0) first = a;
+        last = b;
       }
     if (i > 0) e.gaps.back().second = first;
     e.gaps.emplace_back(last, 0);
@@ -68,8 +67,8 @@ Episode buildEpisode(const std::vector<double>& gaps_s) {
   e.gaps.pop_back();  // the trailing silence is not between utterances
   double tone_power = 0;
   for (float v : tone) tone_power += double(v) * v;
-  const float tone_gain = float(std::pow(10.0, -55.0 / 20) / std::sqrt(tone_power / double(tone.size())));
-  for (size_t i = 0; i < e.audio.size(); ++i) e.audio[i] += tone_gain * tone[i % tone.size()];  // room tone at -55 dBFS
+  const float tone_gain = float(std::pow(10.0, tone_db / 20) / std::sqrt(tone_power / double(tone.size())));
+  for (size_t i = 0; i < e.audio.size(); ++i) e.audio[i] += tone_gain * tone[i % tone.size()];  // room tone
   return e;
 }
 
@@ -114,6 +113,45 @@ TEST_CASE("clean keeps every speech frame and shortens the gaps as asked", "[cle
     CHECK(output.info().duration_s() == Approx(cuts["output_duration_s"].get<double>()).margin(0.002));
     CHECK(output.info().duration_s() < e.audio.size() / 16000.0 - 4.0);
   }
+}
+
+TEST_CASE("the energy method adapts to loud room tone and ignores the file's level", "[clean][energy]") {
+  testutil::TempDir dir("energy");
+  Episode e = buildEpisode({0.8, 2.0, 3.0, 1.2}, -38);  // room tone above the old fixed -45 dBFS
+  const std::vector<double> gains_db = {0, -12, 6};
+  std::vector<json> all;
+  for (double g : gains_db) {
+    std::vector<float> audio = e.audio;
+    for (float& v : audio) v *= float(std::pow(10.0, g / 20));
+    const std::string name = "ep" + std::to_string(int(g + 100)) + ".wav";
+    writeMono(dir / name, audio.data(), int64_t(audio.size()), 16000, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+    auto r = testutil::runPodclean("clean " + (dir / name) + " --dry-run --cuts --shorten-pauses 0 --method energy --quiet");
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    all.push_back(readCuts(dir / (name + ".cuts.json")));
+  }
+  // every gap between utterances is mostly removed, no loud frame is
+  for (const auto& [a, b] : e.gaps) {
+    INFO("gap " << a << "-" << b);
+    CHECK(keptWithin(all[0], a, b) <= 0.25 + 0.1);
+  }
+  // no cut reaches more than 60 ms into speech 6 dB above the room tone (quieter frames are
+  // drowned by it; a lone plosive shorter than --min-keep before a word may go)
+  for (const auto& c : all[0]["cuts"])
+    for (size_t k = 0; k < e.loud.size(); ++k)
+      if (e.loud_db[k] > -38 + 6) {
+        const auto [a, b] = e.loud[k];
+        INFO("cut " << c["start"] << "-" << c["end"] << " vs loud frame " << a << " at " << e.loud_db[k] << " dBFS");
+        CHECK((c["end"].get<double>() <= a + 0.06 || c["start"].get<double>() >= b - 0.06));
+      }
+  // the same cuts at -12 dB and +6 dB
+  CHECK(all[1]["cuts"] == all[0]["cuts"]);
+  CHECK(all[2]["cuts"] == all[0]["cuts"]);
+  // a fixed threshold below the room tone removes nothing between the utterances
+  auto r = testutil::runPodclean("clean " + (dir / "ep100.wav") + " --dry-run --cuts --shorten-pauses 0 --method energy "
+                                 "--silence-db -45 --quiet");
+  REQUIRE(r.exit_code == 0);
+  for (const auto& [a, b] : e.gaps) CHECK(keptWithin(readCuts(dir / "ep100.wav.cuts.json"), a, b) == Approx(b - a));
 }
 
 TEST_CASE("crossfades leave no jump and the output keeps rate, channels and format", "[clean]") {

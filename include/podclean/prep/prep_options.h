@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "podclean/dsp/feature_options.h"
+#include "podclean/prep/channel_chain.h"
 
 namespace podclean {
 
@@ -24,6 +25,10 @@ struct AugmentOptions {
   double snr_db_min = 5.0, snr_db_max = 20.0;
   int time_masks = 2, time_mask_frames = 10;   // SpecAugment time masks
   int freq_masks = 2, freq_mask_bands = 8;     // SpecAugment frequency masks
+  // Channel-chain copies (prep/channel_chain.h): room, mic, codec, band, noise
+  // bed and level per copy; noise beds from noise_dir (or synthetic colours).
+  int channel_copies = 0;
+  ChannelChainOptions channel;
   void Validate() const;
 };
 

@@ -1,0 +1,162 @@
+// The channel chain (prep/channel_chain.h) and the frame-energy helper (dsp/frame_energy.h).
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <random>
+
+#include "podclean/dsp/frame_energy.h"
+#include "podclean/prep/channel_chain.h"
+
+using namespace podclean;
+
+static std::vector<float> tone(double hz, double seconds, int rate, float amp = 0.3f) {
+  std::vector<float> x(size_t(seconds * rate));
+  for (size_t i = 0; i < x.size(); ++i) x[i] = amp * float(std::sin(2 * M_PI * hz * double(i) / rate));
+  return x;
+}
+
+// "Speech-like": a sum of tones switched on and off every 0.3 s (pauses included).
+static std::vector<float> bursts(double seconds, int rate) {
+  std::vector<float> x(size_t(seconds * rate), 0.f);
+  for (size_t i = 0; i < x.size(); ++i)
+    if ((i / size_t(0.3 * rate)) % 2 == 0)
+      x[i] = float(0.2 * std::sin(2 * M_PI * 220 * double(i) / rate) + 0.1 * std::sin(2 * M_PI * 1800 * double(i) / rate) +
+                   0.05 * std::sin(2 * M_PI * 5200 * double(i) / rate));
+  return x;
+}
+
+TEST_CASE("frame energy: centred 10 ms frames, one rule", "[dsp][energy]") {
+  const int rate = 16000;
+  std::vector<float> x(1000, 0.f);
+  for (size_t i = 80; i < 240; ++i) x[i] = 1.f;  // exactly frame 1 ([80, 240))
+  const auto db = frameLevelsDb(x, rate);
+  // frame 0 = [0, 80), frames k = [160k - 80, 160k + 80), the last partial
+  REQUIRE(db.size() == 7);
+  CHECK(db[0] < -100);
+  CHECK(db[1] == Approx(0).margin(1e-6));
+  CHECK(db[2] < -100);
+  CHECK(frameStartS(1, 0.01) == Approx(0.005));
+  CHECK(frameEndS(1, 0.01) == Approx(0.015));
+  CHECK(rmsDb(tone(1000, 1, rate, 1.f)) == Approx(-3.01).margin(0.01));
+  // start-aligned frames for callers that need them
+  FrameEnergy start(160, rate, FrameAlign::kStart);
+  std::vector<double> ms;
+  auto emit = [&](double v) { ms.push_back(v); };
+  start.push(x.data(), x.size(), emit);
+  start.finish(emit);
+  REQUIRE(ms.size() == 7);
+  CHECK(ms[0] == Approx(0.5));
+}
+
+TEST_CASE("level tracker: percentiles follow a gain change exactly", "[dsp][energy]") {
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<double> quiet(-62, -58), loud(-25, -15);
+  std::vector<double> frames;
+  for (int i = 0; i < 3000; ++i) frames.push_back(i % 3 == 0 ? quiet(rng) : loud(rng));
+  LevelTracker a, b;
+  for (double f : frames) a.push(f), b.push(f - 12);
+  CHECK(a.floorDb() == Approx(-60).margin(2.5));
+  CHECK(a.speechDb() == Approx(-16).margin(1.5));
+  CHECK(b.floorDb() == Approx(a.floorDb() - 12).margin(1e-9));
+  CHECK(b.speechDb() == Approx(a.speechDb() - 12).margin(1e-9));
+  // forgetting: after a long stretch at a new floor, the floor moves there
+  LevelTracker::Options o;
+  o.half_life_s = 5;
+  LevelTracker c(o);
+  for (int i = 0; i < 3000; ++i) c.push(-70);
+  for (int i = 0; i < 3000; ++i) c.push(-40);
+  CHECK(c.floorDb() == Approx(-40).margin(0.5));
+}
+
+TEST_CASE("channel chain: level lands in the range, deterministic under a seed", "[prep][channel]") {
+  const int rate = 16000;
+  ChannelChainOptions o;
+  o.p_codec = 0;  // codecs have their own test
+  o.level_db_min = -30;
+  o.level_db_max = -20;
+  for (uint64_t seed = 1; seed <= 8; ++seed) {
+    auto x = bursts(2.0, rate), y = x;
+    ChannelChain a(o, rate, seed), b(o, rate, seed);
+    const auto what = a.apply(x);
+    const auto again = b.apply(y);
+    CHECK(what == again);
+    CHECK(x == y);
+    REQUIRE(x.size() == size_t(2.0 * rate));
+    const double level = activeLevelDb(x.data(), x.size(), rate);
+    CHECK(level >= -30.01);
+    CHECK(level <= -19.99);
+    CHECK(what.at("level_db").get<double>() == Approx(level).margin(0.01));
+  }
+  // another seed, another result
+  auto x = bursts(2.0, rate), y = x;
+  ChannelChain(o, rate, 1).apply(x);
+  ChannelChain(o, rate, 2).apply(y);
+  CHECK(x != y);
+}
+
+TEST_CASE("channel chain: the band limit removes energy above the cutoff", "[prep][channel]") {
+  const int rate = 44100;
+  auto pass = tone(1000, 1, rate), stop = tone(9000, 1, rate);
+  lowPass(pass, rate, 4500);
+  lowPass(stop, rate, 4500);
+  // skip the filter's start-up
+  CHECK(rmsDb(pass.data() + 4410, pass.size() - 4410) == Approx(rmsDb(tone(1000, 1, rate))).margin(0.5));
+  CHECK(rmsDb(stop.data() + 4410, stop.size() - 4410) < rmsDb(tone(9000, 1, rate)) - 45);
+  // telephone band through the chain: 200 Hz and 6 kHz mostly gone, 1 kHz kept
+  ChannelChainOptions o;
+  o.p_colour = o.p_reverb = o.p_far_field = o.p_noise = o.p_codec = o.p_level = 0;
+  o.p_band = o.p_telephone = 1;
+  auto low = tone(150, 1, rate), mid = tone(1000, 1, rate), high = tone(6000, 1, rate);
+  ChannelChain chain(o, rate, 5);
+  CHECK(chain.apply(low)["band"]["telephone"] == true);
+  ChannelChain(o, rate, 5).apply(mid);
+  ChannelChain(o, rate, 5).apply(high);
+  CHECK(rmsDb(low.data() + 4410, low.size() - 4410) < -10.5 - 30);
+  CHECK(rmsDb(mid.data() + 4410, mid.size() - 4410) == Approx(-13.5).margin(1));
+  CHECK(rmsDb(high.data() + 4410, high.size() - 4410) < -10.5 - 30);
+}
+
+TEST_CASE("channel chain: reverb and colour keep length and timing", "[prep][channel]") {
+  const int rate = 16000;
+  std::mt19937_64 rng(1);
+  const auto h = roomImpulseResponse(0.5, 6, rate, rng);
+  double energy = 0;
+  for (float v : h) energy += double(v) * v;
+  CHECK(energy == Approx(1).margin(1e-3));
+  std::vector<float> click(rate, 0.f);
+  click[8000] = 1.f;
+  convolveSame(click, h);
+  REQUIRE(click.size() == size_t(rate));
+  size_t peak = 0;
+  for (size_t i = 0; i < click.size(); ++i)
+    if (std::fabs(click[i]) > std::fabs(click[peak])) peak = i;
+  CHECK(peak == 8000);  // the direct path is not delayed
+  CHECK(std::fabs(click[7990]) < 1e-5f);
+  CHECK(std::fabs(click[8000 + 1600]) > 1e-5f);  // a tail after it
+  for (const char* name : {"white", "pink", "brown", "hum"}) {
+    auto n = syntheticNoise(noiseColourFromString(name), 16000, rate, rng);
+    CHECK(rmsDb(n) == Approx(0).margin(0.01));
+  }
+}
+
+TEST_CASE("channel chain: MP3 and Opus round trips keep length and alignment", "[prep][channel][codec]") {
+  for (int rate : {16000, 44100, 22000}) {
+    for (Codec codec : {Codec::kMp3, Codec::kOpus}) {
+      auto x = bursts(1.5, rate);
+      const auto y = codecRoundTrip(x, rate, codec, 0.5);
+      REQUIRE(y.size() == x.size());
+      // aligned: the best lag between input and output is within 1 ms of zero
+      const int max_lag = rate / 100;
+      int best = 0;
+      double best_c = -1e30;
+      for (int lag = -max_lag; lag <= max_lag; ++lag) {
+        double c = 0;
+        for (size_t i = size_t(max_lag); i + size_t(max_lag) < x.size(); ++i) c += double(x[i]) * y[size_t(int(i) + lag)];
+        if (c > best_c) best_c = c, best = lag;
+      }
+      INFO("rate " << rate << " codec " << int(codec) << " lag " << best);
+      CHECK(std::abs(best) <= rate / 1000);
+      CHECK(rmsDb(y) == Approx(rmsDb(x)).margin(1.5));
+    }
+  }
+}
