@@ -1,0 +1,479 @@
+#!/usr/bin/env python3
+"""Training data, leave-sources-out evaluation and the default model of `classify`.
+
+  python3 tools/classify_recipe.py eval  [--folds 4] [--only-fold K] ...   # bench/classify_eval.sh
+  python3 tools/classify_recipe.py train -o models/classify-default.pt     # tools/train_classify_model.sh
+
+Sources (one label each) are cut into held-out units: a speaker (LibriSpeech),
+a track (music), a file (noise) or the whole source (the other voice sets).
+`eval` deals the units of each label round-robin into --folds folds; for each
+fold it trains on every other fold's units and runs `podclean classify
+--per-second` on the held-out units' own recordings (up to --eval-seconds per
+source and fold), as they are, through a telephone band (8 kHz, 300-3400 Hz) and
+30 dB quieter. A second counts when at least half of its 10 ms frames are within
+35 dB of the recording's loud level (95th percentile of frame levels) and above
+-75 dBFS; it is right when classify's largest share of that second is the
+source's label. Assembled files (held-out speech, music, noise and near-silence
+one after another) give the boundary error: for every true boundary, the distance
+to the nearest boundary in classify's segments.
+
+Needs sox and python3 (standard library only); Debian packages are fetched with
+`apt-get download` into --debs unless they are already there.
+"""
+import argparse
+import array
+import warnings
+warnings.simplefilter("ignore", DeprecationWarning)
+import audioop  # C-speed RMS of 10 ms frames (standard library up to Python 3.12)
+import glob
+import hashlib
+import json
+import math
+import os
+import random
+import shutil
+import subprocess
+import sys
+import wave
+from collections import defaultdict
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LABELS = ("music", "noise", "speech")
+DEBS = ["asterisk-core-sounds-fr-wav", "asterisk-core-sounds-it-wav", "asterisk-core-sounds-ru-wav",
+        "asterisk-moh-opsound-wav", "planetblupi-music-ogg", "frozen-bubble-data"]
+
+
+def run(cmd, **kw):
+    r = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if r.returncode != 0:
+        sys.exit(f"failed ({r.returncode}): {' '.join(cmd)}\n{r.stderr[-3000:]}")
+    return r.stdout
+
+
+def stable(s):  # deterministic pseudo-random order, independent of Python's hash seed
+    return hashlib.sha1(s.encode()).hexdigest()
+
+
+def pick(files, n):
+    return sorted(sorted(files, key=stable)[:n])
+
+
+def fetch_debs(debs_dir):
+    x = os.path.join(debs_dir, "x")
+    if os.path.isdir(os.path.join(x, "usr/share/planetblupi/music")):
+        return x
+    os.makedirs(x, exist_ok=True)
+    for p in DEBS:
+        if not glob.glob(os.path.join(debs_dir, p + "_*.deb")):
+            run(["apt-get", "download", p], cwd=debs_dir)
+        run(["dpkg-deb", "-x", glob.glob(os.path.join(debs_dir, p + "_*.deb"))[0], x])
+    return x
+
+
+def catalogue(data, x):
+    """[(source, label, unit, path, (start_s, seconds) or None)]: every recording used."""
+    rows = []
+
+    def add(source, label, files, unit_of, cap=None, span=None):
+        for f in pick(files, cap) if cap else sorted(files):
+            rows.append((source, label, unit_of(f), f, span))
+
+    base = lambda f: os.path.splitext(os.path.basename(f))[0]
+    # Speech: many voices, languages, microphones and telephone prompts.
+    add("librispeech", "speech", glob.glob(f"{data}/librispeech-251/*.flac"), lambda f: base(f).split("-")[0])
+    add("speech-commands-test", "speech", glob.glob(f"{data}/speech-commands-test/*/*.flac"), lambda f: "all", 400)
+    add("not-wake-words", "speech", glob.glob(f"{data}/not-wake-words/*.flac"), lambda f: "all", 200)
+    add("wakewords", "speech", glob.glob(f"{data}/wakewords/*/*.flac") + glob.glob(f"{data}/wakewords/*.flac"),
+        lambda f: "all", 200)
+    add("fsdd", "speech", glob.glob(f"{data}/fsdd/*.wav") + glob.glob(f"{data}/fsdd/*/*.wav"), lambda f: "all", 300)
+    add("speech-prompts", "speech", glob.glob(f"{data}/speech-prompts/*.flac"), lambda f: "all")
+    add("speech-cv", "speech", glob.glob(f"{data}/speech-cv/*.flac"), lambda f: "all")
+    for lang, folder in (("fr", "fr_CA_f_June"), ("it", "it_IT_m_Carlo"), ("ru", "ru_RU_f_IvrvoiceRU")):
+        add(f"asterisk-{lang}", "speech", glob.glob(f"{x}/usr/share/asterisk/sounds/{folder}/*.wav"), lambda f: "all", 200)
+    # Music: full tracks (each one unit), sung vocals included; 3 minutes of each.
+    add("planetblupi", "music", glob.glob(f"{x}/usr/share/planetblupi/music/*.ogg"), base, span=(30, 180))
+    add("frozen-bubble", "music", glob.glob(f"{x}/usr/share/games/frozen-bubble/snd/*zik*.ogg"), base, span=(10, 180))
+    add("songs", "music", glob.glob(f"{data}/songs/*.flac"), base, span=(20, 180))
+    add("moh-opsound", "music", glob.glob(f"{x}/usr/share/asterisk/moh/*.wav"), base, span=(10, 180))
+    # Noise: each recording a unit; all key presses one unit.
+    add("noise", "noise", glob.glob(f"{data}/noise/*.flac"), base)
+    add("keyboard", "noise", glob.glob(f"{data}/keyboard/*.flac"), lambda f: "all")
+    return rows
+
+
+def group_name(source, unit):
+    return f"{source}.{unit}".replace("_", "-").replace("__", "-")
+
+
+def convert(rows, stage):
+    """Every recording as 16 kHz mono 16-bit WAV under stage/conv/<group>/."""
+    out = []
+    for source, label, unit, path, span in rows:
+        g = group_name(source, unit)
+        d = os.path.join(stage, "conv", g)
+        name = os.path.basename(os.path.dirname(path)) + "-" + os.path.splitext(os.path.basename(path))[0]
+        dst = os.path.join(d, name.replace("__", "-") + ".wav")
+        if not os.path.exists(dst):
+            os.makedirs(d, exist_ok=True)
+            cmd = ["sox", path, "-r", "16000", "-c", "1", "-b", "16", dst + ".tmp.wav"]
+            if span:
+                cmd += ["trim", str(span[0]), str(span[1])]
+            run(cmd)
+            os.replace(dst + ".tmp.wav", dst)
+        out.append((source, label, g, dst))
+    return out
+
+
+def pieces(podclean, recs, stage, caps):
+    """1 s training pieces: speech cut at its pauses first, then into at most 1 s;
+    music and noise into 1 s. Capped per source (deterministic choice).
+    Returns source -> [(label, group, piece)]."""
+    group_of, label_of, dirs = {}, {}, defaultdict(set)
+    for source, label, g, path in recs:
+        group_of[os.path.basename(path)[:-4]] = g
+        label_of[source] = label
+        dirs[source].add(os.path.dirname(path))
+    result = defaultdict(list)
+    for source in sorted(dirs):
+        label = label_of[source]
+        d = os.path.join(stage, "pieces", source)
+        if not os.path.isdir(d):
+            tmp = d + ".tmp"
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(tmp + "-s", ignore_errors=True)
+            src = sorted(dirs[source])
+            if label != "speech":
+                run([podclean, "prep"] + src + ["-o", tmp, "--task", "split-fixed", "--piece-seconds", "1",
+                                                "--min-piece", "0.5", "--quiet"])
+            else:
+                run([podclean, "prep"] + src + ["-o", tmp + "-s", "--task", "split-silence", "--silence-db", "-45",
+                                                "--min-silence", "0.3", "--keep-silence", "0.05", "--min-piece", "0.25",
+                                                "--quiet"])
+                os.remove(os.path.join(tmp + "-s", "pieces.csv"))
+                run([podclean, "prep", tmp + "-s", "-o", tmp, "--task", "split-fixed", "--piece-seconds", "1",
+                     "--min-piece", "0.25", "--quiet"])
+                shutil.rmtree(tmp + "-s")
+            os.remove(os.path.join(tmp, "pieces.csv"))
+            os.rename(tmp, d)
+        cut = 10 if label == "speech" else 5  # the _NNNN suffixes the splits added
+        for p in sorted(glob.glob(os.path.join(d, "*.wav"))):
+            result[source].append((label, group_of[os.path.basename(p)[:-4 - cut]], p))
+    for source in list(result):
+        cap = caps.get(source, caps["default"])
+        result[source] = sorted(sorted(result[source], key=lambda r: stable(r[2]))[:cap], key=lambda r: r[2])
+    return result
+
+
+def deal_folds(recs, k):
+    """group -> fold: each label's units round-robin, LibriSpeech speakers separately."""
+    groups = sorted({(label, source, g) for source, label, g, _ in recs})
+    fold, counters = {}, defaultdict(int)
+    for label, source, g in groups:
+        key = "librispeech" if source == "librispeech" else label
+        fold[g] = counters[key] % k
+        counters[key] += 1
+    return fold
+
+
+def link(src, dst):
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    if not os.path.lexists(dst):
+        os.symlink(src, dst)
+
+
+def build_training(podclean, chosen, train_groups, w, seed, args):
+    """Links the training pieces as raw/<label>/<group>__<piece>.wav, adds speech over
+    music (a talk over a jingle is speech), then prep with the channel chain."""
+    raw = os.path.join(w, "raw")
+    shutil.rmtree(raw, ignore_errors=True)
+    speech, music, noise_recs = [], [], []
+    for source, rows in chosen.items():
+        for label, g, p in rows:
+            if g not in train_groups:
+                continue
+            dst = os.path.join(raw, label, f"{g}__{os.path.basename(p)}")
+            link(p, dst)
+            (speech if label == "speech" else music if label == "music" else noise_recs).append((g, p))
+    rng = random.Random(seed)
+    mixes = os.path.join(w, "mixes")
+    os.makedirs(mixes, exist_ok=True)
+    for i, (g, p) in enumerate(rng.sample(speech, min(args.mixes, len(speech)))):
+        _, m = rng.choice(music)
+        dst = os.path.join(raw, "speech", f"{g}__mix{i:04d}.wav")
+        out = os.path.join(mixes, f"{seed}-{i:04d}.wav")
+        if not os.path.exists(out):
+            under = rng.uniform(6, 20)  # music this many dB under the voice (peak-normalised both)
+            run(["sox", "-m", "-v", "1", p, "-v", f"{10 ** (-under / 20):.4f}", m, out, "norm", "-3", "trim", "0", "1"])
+        link(out, dst)
+    # Noise beds of the channel chain: training noise recordings only.
+    beds = os.path.join(w, "beds")
+    shutil.rmtree(beds, ignore_errors=True)
+    for g, p in noise_recs:
+        link(p, os.path.join(beds, f"{g}__{os.path.basename(p)}"))
+    ds = os.path.join(w, "ds")
+    shutil.rmtree(ds, ignore_errors=True)
+    cmd = [podclean, "prep", raw, "-o", ds, "--task", "clip", "--clip-seconds", "1",
+           "--group-from-name", "{group}__{rest}", "--group-split", "--val", "0.1", "--test", "0",
+           "--seed", str(seed), "--augment", str(args.augment), "--aug-gain-db", "10", "--aug-shift-ms", "300", "--quiet"]
+    if args.channel_aug:
+        cmd += ["--channel-aug", str(args.channel_aug), "--noise-dir", beds]
+    run(cmd)
+    return ds
+
+
+def train(podclean, ds, out, args):
+    cmd = [podclean, "train", ds, "--arch", "conv2d", "--channels", str(args.channels), "--layers", str(args.layers),
+           "--epochs", str(args.epochs), "--patience", str(args.patience), "--seed", "1", "--threads", str(args.threads),
+           "-o", out] + args.train_args.split()
+    log = run(cmd)
+    with open(out + ".log", "w") as f:
+        f.write(log)
+
+
+# ---- scoring ----
+
+def read_wav(path):
+    with wave.open(path) as r:
+        assert r.getnchannels() == 1 and r.getsampwidth() == 2
+        a = array.array("h")
+        a.frombytes(r.readframes(r.getnframes()))
+        return a, r.getframerate()
+
+
+def active_seconds(path):
+    """Per second: True when at least half its 10 ms frames are within 35 dB of the
+    recording's loud level (95th percentile) and above -75 dBFS."""
+    with wave.open(path) as r:
+        raw, rate = r.readframes(r.getnframes()), r.getframerate()
+    hop = 2 * (rate // 100)
+    levels = [20 * math.log10(audioop.rms(raw[i:i + hop], 2) / 32768.0 + 1e-6) for i in range(0, len(raw) - hop + 1, hop)]
+    if not levels:
+        return []
+    loud = sorted(levels)[int(0.95 * (len(levels) - 1))]
+    active = [l > max(loud - 35, -75) for l in levels]
+    return [sum(active[s:s + 100]) >= 50 for s in range(0, len(active), 100)]
+
+
+def per_second(podclean, model, path):
+    out = run([podclean, "classify", path, "--per-second", "--model", model])
+    lines = out.strip().splitlines()
+    names = lines[0].split(",")[1:]
+    rows = []
+    for line in lines[1:]:
+        v = [float(c) for c in line.split(",")[1:]]
+        rows.append(names[max(range(len(v)), key=lambda i: v[i])])
+    return rows
+
+
+def score_file(podclean, model, path, truth):
+    act = active_seconds(path)
+    got = per_second(podclean, model, path)
+    n = right = 0
+    wrong = defaultdict(int)
+    for s, a in enumerate(act):
+        if a and s < len(got):
+            n += 1
+            right += got[s] == truth
+            if got[s] != truth:
+                wrong[got[s]] += 1
+    return n, right, dict(wrong)
+
+
+def eval_file(recs_of_group, dst, seconds):
+    """The group's recordings end to end (up to `seconds`) as one WAV."""
+    if os.path.exists(dst):
+        return dst
+    total, use = 0.0, []
+    for p in recs_of_group:
+        with wave.open(p) as r:
+            d = r.getnframes() / r.getframerate()
+        use.append(p)
+        total += d
+        if total >= seconds:
+            break
+    run(["sox"] + use + [dst + ".tmp.wav", "trim", "0", str(seconds)])
+    os.replace(dst + ".tmp.wav", dst)
+    return dst
+
+
+def conditions(path):
+    """(name, path): as recorded, telephone band, 30 dB quieter."""
+    phone = path[:-4] + ".phone.wav"
+    quiet = path[:-4] + ".quiet.wav"
+    if not os.path.exists(phone):
+        run(["sox", path, "-r", "8000", phone, "sinc", "300-3400"])
+    if not os.path.exists(quiet):
+        run(["sox", path, quiet, "vol", "-30dB"])
+    return [("as recorded", path), ("telephone", phone), ("30 dB quieter", quiet)]
+
+
+def assemble(held, w, fold, n_files, rng):
+    """Files of held-out speech, music, noise and near-silence, 4-7 s each, in shuffled
+    orders; returns [(path, [boundary seconds])]. Each piece is cut from the middle of a
+    held-out evaluation file, levels speech -20, music -18, noise -25 dBFS RMS; silence
+    is brown noise at -70 dBFS."""
+    out = []
+    for i in range(n_files):
+        order = ["speech", "music", "noise", "silence"] * 2
+        while any(a == b for a, b in zip(order, order[1:])):  # every joint a change of label
+            rng.shuffle(order)
+        parts, bounds, t = [], [], 0.0
+        for j, kind in enumerate(order):
+            d = round(rng.uniform(4, 7), 2)
+            part = os.path.join(w, f"asm-{fold}-{i}-{j}.wav")
+            if kind == "silence":
+                run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", part, "synth", str(d), "brownnoise", "norm", "-70"])
+            else:
+                src = rng.choice(held[kind])
+                with wave.open(src) as r:
+                    dur = r.getnframes() / r.getframerate()
+                start = rng.uniform(0, max(0.0, dur - d))
+                level = {"speech": -20, "music": -18, "noise": -25}[kind]
+                run(["sox", src, part, "trim", f"{start:.2f}", str(d), "norm", str(level + 3)])
+                with wave.open(part) as r:
+                    d = r.getnframes() / r.getframerate()
+            parts.append(part)
+            t += d
+            bounds.append(t)
+        path = os.path.join(w, f"assembled-{fold}-{i}.wav")
+        run(["sox"] + parts + [path])
+        for p in parts:
+            os.remove(p)
+        out.append((path, bounds[:-1], order))
+    return out
+
+
+def boundary_errors(podclean, model, path, bounds):
+    csv = run([podclean, "classify", path, "--format", "csv", "--model", model]).strip().splitlines()[1:]
+    predicted = [float(line.split(",")[1]) for line in csv[:-1]]
+    errors = [min((abs(p - b) for p in predicted), default=99.0) for b in bounds]
+    return errors, len(predicted)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("mode", choices=["eval", "train"])
+    ap.add_argument("--data", default=os.path.join(ROOT, "../shared/data"))
+    ap.add_argument("--debs", default="/tmp/podclean-debs")
+    ap.add_argument("--work", default="/tmp/podclean-classify-recipe")
+    ap.add_argument("--podclean", default=os.path.join(ROOT, "build/podclean"))
+    ap.add_argument("-o", "--output", help="train: model file to write")
+    ap.add_argument("--folds", type=int, default=4)
+    ap.add_argument("--only-fold", type=int, default=-1)
+    ap.add_argument("--eval-seconds", type=float, default=90, help="per held-out source and fold")
+    ap.add_argument("--assembled", type=int, default=2, help="assembled files per fold")
+    ap.add_argument("--mixes", type=int, default=200, help="speech-over-music pieces")
+    ap.add_argument("--augment", type=int, default=0)
+    ap.add_argument("--channel-aug", type=int, default=1)
+    ap.add_argument("--channels", type=int, default=8)
+    ap.add_argument("--layers", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--patience", type=int, default=4)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--train-args", default="")
+    ap.add_argument("--report", action="store_true", help="eval: only print the table of the folds scored so far")
+    ap.add_argument("--model", help="eval: score this model on every fold instead of training (not held out!)")
+    args = ap.parse_args()
+    data = os.path.realpath(args.data)
+    pc = os.path.realpath(args.podclean)
+    os.makedirs(args.debs, exist_ok=True)
+    x = fetch_debs(os.path.realpath(args.debs))
+    stage = os.path.join(args.work, "stage")
+    recs = convert(catalogue(data, x), stage)
+    caps = {"default": 250, "librispeech": 900, "speech-cv": 60, "planetblupi": 600, "frozen-bubble": 180,
+            "songs": 360, "moh-opsound": 300, "noise": 600, "keyboard": 200}
+    chosen = pieces(pc, recs, stage, caps)
+    counts = {s: len(r) for s, r in chosen.items()}
+    print("training pieces per source:", json.dumps(counts), flush=True)
+    all_groups = {g for _, _, g, _ in recs}
+
+    if args.mode == "train":
+        w = os.path.join(args.work, "final")
+        ds = build_training(pc, chosen, all_groups, w, 100, args)
+        train(pc, ds, args.output, args)
+        print(open(args.output + ".log").read()[-1500:])
+        return
+
+    fold_of = deal_folds(recs, args.folds)
+    source_of = {g: (s, l) for s, l, g, _ in recs}
+    files_of = defaultdict(list)
+    for s, l, g, p in recs:
+        files_of[g].append(p)
+    for k in range(args.folds):
+        if args.only_fold >= 0 and k != args.only_fold:
+            continue
+        if args.report:
+            continue
+        w = os.path.join(args.work, f"fold{k}")
+        os.makedirs(w, exist_ok=True)
+        held = sorted(g for g in all_groups if fold_of[g] == k)
+        model = args.model or os.path.join(w, "model.pt")
+        if not args.model:
+            ds = build_training(pc, chosen, all_groups - set(held), w, k + 1, args)
+            train(pc, ds, model, args)
+        print(f"fold {k}: held out {len(held)} units: " + ", ".join(held[:40]) + (" ..." if len(held) > 40 else ""),
+              flush=True)
+        # Per source: the held-out units' recordings, end to end.
+        by_source = defaultdict(list)
+        for g in held:
+            by_source[source_of[g]].append(g)
+        held_files = defaultdict(list)
+        scores = {"seconds": [], "boundaries": [], "extra": 0}
+        for (source, label), groups in sorted(by_source.items()):
+            paths = [p for g in groups for p in files_of[g]]
+            secs = args.eval_seconds * (2 if label == "music" else 1)
+            ev = eval_file(paths, os.path.join(w, f"eval-{source}.wav"), secs)
+            held_files[label].append(ev)
+            for cond, path in conditions(ev):
+                n, r, wrong = score_file(pc, model, path, label)
+                scores["seconds"].append([cond, source, label, n, r, wrong])
+        for path, bounds, order in assemble(held_files, w, k, args.assembled, random.Random(k)):
+            errs, npred = boundary_errors(pc, model, path, bounds)
+            scores["boundaries"] += errs
+            scores["extra"] += max(0, npred - len(bounds))
+            print(f"  {os.path.basename(path)} {'/'.join(order)}: boundary errors "
+                  + " ".join(f"{e:.2f}" for e in errs) + f" s; {npred} predicted for {len(bounds)}", flush=True)
+        with open(os.path.join(w, "scores.json" if not args.model else "scores-given-model.json"), "w") as f:
+            json.dump(scores, f)
+    # The table: every fold scored so far in this work folder.
+    totals = defaultdict(lambda: [0, 0, defaultdict(int)])  # (condition, source, label) -> n, right, wrong
+    bound_err, extra, folds = [], 0, []
+    for k in range(args.folds):
+        f = os.path.join(args.work, f"fold{k}", "scores.json" if not args.model else "scores-given-model.json")
+        if not os.path.exists(f):
+            continue
+        folds.append(k)
+        sc = json.load(open(f))
+        for cond, source, label, n, r, wrong in sc["seconds"]:
+            t = totals[(cond, source, label)]
+            t[0] += n
+            t[1] += r
+            for kk, v in wrong.items():
+                t[2][kk] += v
+        bound_err += sc["boundaries"]
+        extra += sc["extra"]
+    print(f"\nfolds scored: {folds} of {args.folds}")
+    print_table(totals, bound_err, extra)
+
+
+def print_table(totals, bound_err, extra):
+    print("\n| condition | source | label | seconds | right | wrong as |")
+    print("|---|---|---|---|---|---|")
+    pooled = defaultdict(lambda: [0, 0])
+    for (cond, source, label), (n, r, wrong) in sorted(totals.items(), key=lambda kv: (kv[0][0] != "as recorded", kv[0][2], kv[0][1], kv[0][0])):
+        w = ", ".join(f"{k} {v}" for k, v in sorted(wrong.items(), key=lambda kv: -kv[1]))
+        print(f"| {cond} | {source} | {label} | {n} | {100 * r / max(1, n):.1f} % | {w} |")
+        pooled[(cond, label)][0] += n
+        pooled[(cond, label)][1] += r
+    print("\npooled (non-silent seconds of held-out sources):")
+    for (cond, label), (n, r) in sorted(pooled.items()):
+        print(f"  {cond:14s} {label:7s} {r}/{n} = {100 * r / max(1, n):.1f} %")
+    if bound_err:
+        within = sum(e <= 0.5 for e in bound_err)
+        med = sorted(bound_err)[len(bound_err) // 2]
+        print(f"boundaries: {within}/{len(bound_err)} within 0.5 s, median error {med:.2f} s, "
+              f"{extra} predicted boundaries beyond the true count")
+
+
+if __name__ == "__main__":
+    main()
