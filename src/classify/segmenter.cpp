@@ -13,6 +13,19 @@ void SegmentOptions::Validate() const {
   if (switch_cost < 0) throw UsageError("--switch-cost must be >= 0");
   if (min_segment_s < 0) throw UsageError("--min-segment must be >= 0");
   if (silence_db >= 0) throw UsageError("--silence-db must be below 0 dBFS");
+  if (floor_margin_db < 0) throw UsageError("--silence-margin must be >= 0 dB");
+}
+
+double silenceThresholdDb(const Timeline& tl, const SegmentOptions& o) {
+  if (o.floor_margin_db <= 0 || tl.level_db.empty()) return o.silence_db;
+  // The whole file's floor (10th percentile of step levels) and loud level (95th).
+  // (The shared dsp/frame_energy.h LevelTracker was not on main yet when this was written.)
+  std::vector<float> sorted = tl.level_db;
+  std::sort(sorted.begin(), sorted.end());
+  auto percentile = [&](double p) { return double(sorted[size_t(p / 100 * double(sorted.size() - 1))]); };
+  const double floor = std::max(-120.0, percentile(10)), range = percentile(95) - floor;
+  if (range < o.min_range_db) return o.silence_db;  // one steady sound (noise, music): not silence
+  return std::max(o.silence_db, floor + std::min(o.floor_margin_db, range / 3));
 }
 
 std::vector<Segment> segmentTimeline(const Timeline& tl, const SegmentOptions& o) {
@@ -23,8 +36,9 @@ std::vector<Segment> segmentTimeline(const Timeline& tl, const SegmentOptions& o
   std::vector<std::string> names = tl.labels;
   names.push_back("silence");
   // Emission log-probabilities: quiet steps are silence, loud ones are the model's.
+  const double silence_db = silenceThresholdDb(tl, o);
   auto emission = [&](int64_t t, int s) {
-    const bool quiet = tl.level_db[size_t(t)] < o.silence_db;
+    const bool quiet = tl.level_db[size_t(t)] < silence_db;
     if (s == classes) return quiet ? 0.0 : -1e3;
     return quiet ? -1e3 : std::log(std::max(1e-6, double(tl.probs.at(t, s))));
   };

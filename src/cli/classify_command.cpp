@@ -104,7 +104,9 @@ void addClassifyCommand(CLI::App& app) {
   sub->add_option("-o,--output", a.output, "Write the result here instead of stdout");
   sub->add_flag("--clip", a.clip, "One label and probability per file");
   sub->add_option("--step", a.step_s, "Decision step (s)");
-  sub->add_option("--silence-db", a.segments.silence_db, "Steps quieter than this (dBFS RMS) are silence");
+  sub->add_option("--silence-db", a.segments.silence_db, "Steps quieter than this (dBFS RMS) are always silence");
+  sub->add_option("--silence-margin", a.segments.floor_margin_db,
+                  "Steps within this of the file's noise floor are silence (dB; 0: only --silence-db)");
   sub->add_option("--switch-cost", a.segments.switch_cost, "Smoothing: cost of changing label (log-probability)");
   sub->add_option("--min-segment", a.segments.min_segment_s, "Shorter segments merge into a neighbour (s)");
   sub->callback([args] { runClassify(*args); });

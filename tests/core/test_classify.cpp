@@ -179,3 +179,42 @@ TEST_CASE("the segmenter smooths single-step flips and gates silence", "[classif
   const std::string per_second = perSecondCsv(segments, tl.labels, tl.duration_s);
   CHECK(per_second.find("second,music,speech,silence\n0,1.00,0.00,0.00\n") == 0);
 }
+
+TEST_CASE("silence is relative to the file: quiet speech stays, a noisy room's pauses go", "[classify][segmenter]") {
+  // 10 s of 0.25 s steps: seconds 3 and 7 are pauses, the other 8 speech.
+  auto timeline = [](float speech_db, float pause_db) {
+    Timeline tl;
+    tl.step_s = 0.25;
+    tl.duration_s = 10;
+    tl.labels = {"noise", "speech"};
+    tl.probs = Matrix(40, 2);
+    for (int t = 0; t < 40; ++t) {
+      const bool pause = (t / 4) % 4 == 3;
+      tl.level_db.push_back(pause ? pause_db : speech_db);
+      tl.probs.at(t, 0) = pause ? 0.9f : 0.1f;  // the model calls room tone noise
+      tl.probs.at(t, 1) = pause ? 0.1f : 0.9f;
+    }
+    return tl;
+  };
+  auto seconds = [](const std::vector<Segment>& segments, const std::string& label) {
+    double s = 0;
+    for (const auto& seg : segments) s += seg.label == label ? seg.end_s - seg.start_s : 0;
+    return s;
+  };
+  const SegmentOptions relative;
+  // A quiet recording (speech at -58 dBFS, pauses at -95): speech, not silence (the old -50 gate said silence).
+  auto quiet = segmentTimeline(timeline(-58, -95), relative);
+  CHECK(seconds(quiet, "speech") == Approx(8.0));
+  CHECK(seconds(quiet, "silence") == Approx(2.0));
+  // A noisy room (speech at -20, room tone at -45 in the pauses): the pauses are silence, not noise.
+  auto room = segmentTimeline(timeline(-20, -45), relative);
+  CHECK(seconds(room, "silence") == Approx(2.0));
+  CHECK(seconds(room, "noise") == Approx(0.0));
+  SegmentOptions absolute;
+  absolute.floor_margin_db = 0;
+  CHECK(seconds(segmentTimeline(timeline(-20, -45), absolute), "noise") == Approx(2.0));
+  // One steady sound (noise at -40 throughout): no floor to be relative to, so no silence.
+  auto steady = segmentTimeline(timeline(-40, -41), relative);
+  CHECK(seconds(steady, "silence") == Approx(0.0));
+  CHECK(silenceThresholdDb(timeline(-40, -41), relative) == Approx(relative.silence_db));
+}

@@ -22,11 +22,21 @@ struct Timeline {
 };
 
 struct SegmentOptions {
-  double silence_db = -50.0;       // steps quieter than this are "silence"
+  // Silence is relative to the file: steps within floor_margin_db of its noise
+  // floor are silence when the file has one (its loud level is at least
+  // min_range_db above it: speech or music with pauses, not one steady sound),
+  // and steps below silence_db always are. So a quiet recording's speech is not
+  // silence, and a noisy room's pauses are not noise.
+  double silence_db = -70.0;       // steps quieter than this are always "silence"
+  double floor_margin_db = 6.0;    // 0: only the silence_db gate
+  double min_range_db = 15.0;
   double switch_cost = 4.0;        // Viterbi: log-probability cost of changing label
   double min_segment_s = 0.5;      // shorter segments merge into a neighbour
   void Validate() const;
 };
+
+// The level (dBFS RMS of a step) below which a step of this timeline is silence.
+double silenceThresholdDb(const Timeline& timeline, const SegmentOptions& options);
 
 // Segments covering [0, duration] with label, start, end and mean confidence.
 std::vector<Segment> segmentTimeline(const Timeline& timeline, const SegmentOptions& options);
