@@ -296,8 +296,10 @@ def eval_file(recs_of_group, dst, seconds):
     return dst
 
 
-def conditions(path):
+def conditions(path, quick=False):
     """(name, path): as recorded, telephone band, 30 dB quieter."""
+    if quick:
+        return [("as recorded", path)]
     phone = path[:-4] + ".phone.wav"
     quiet = path[:-4] + ".quiet.wav"
     if not os.path.exists(phone):
@@ -364,13 +366,14 @@ def main():
     ap.add_argument("--assembled", type=int, default=2, help="assembled files per fold")
     ap.add_argument("--mixes", type=int, default=200, help="speech-over-music pieces")
     ap.add_argument("--augment", type=int, default=0)
-    ap.add_argument("--channel-aug", type=int, default=1)
+    ap.add_argument("--channel-aug", type=int, default=1, help="channel-chain copies per piece (prep --channel-aug)")
     ap.add_argument("--channels", type=int, default=8)
     ap.add_argument("--layers", type=int, default=3)
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--patience", type=int, default=4)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--train-args", default="")
+    ap.add_argument("--quick", action="store_true", help="eval: as recorded only (no telephone / quiet copies)")
     ap.add_argument("--report", action="store_true", help="eval: only print the table of the folds scored so far")
     ap.add_argument("--model", help="eval: score this model on every fold instead of training (not held out!)")
     args = ap.parse_args()
@@ -424,7 +427,7 @@ def main():
             secs = args.eval_seconds * (2 if label == "music" else 1)
             ev = eval_file(paths, os.path.join(w, f"eval-{source}.wav"), secs)
             held_files[label].append(ev)
-            for cond, path in conditions(ev):
+            for cond, path in conditions(ev, args.quick):
                 n, r, wrong = score_file(pc, model, path, label)
                 scores["seconds"].append([cond, source, label, n, r, wrong])
         for path, bounds, order in assemble(held_files, w, k, args.assembled, random.Random(k)):

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <map>
 
+#include "podclean/dsp/frame_energy.h"
 #include "podclean/util/error.h"
 
 namespace podclean {
@@ -19,11 +20,12 @@ void SegmentOptions::Validate() const {
 double silenceThresholdDb(const Timeline& tl, const SegmentOptions& o) {
   if (o.floor_margin_db <= 0 || tl.level_db.empty()) return o.silence_db;
   // The whole file's floor (10th percentile of step levels) and loud level (95th).
-  // (The shared dsp/frame_energy.h LevelTracker was not on main yet when this was written.)
-  std::vector<float> sorted = tl.level_db;
-  std::sort(sorted.begin(), sorted.end());
-  auto percentile = [&](double p) { return double(sorted[size_t(p / 100 * double(sorted.size() - 1))]); };
-  const double floor = std::max(-120.0, percentile(10)), range = percentile(95) - floor;
+  LevelTracker::Options lo;
+  lo.frame_s = tl.step_s;
+  lo.half_life_s = 1e9;  // one estimate for the whole file, every step weighing the same
+  LevelTracker levels(lo);
+  for (float db : tl.level_db) levels.push(db);
+  const double floor = levels.floorDb(), range = levels.speechDb() - floor;
   if (range < o.min_range_db) return o.silence_db;  // one steady sound (noise, music): not silence
   return std::max(o.silence_db, floor + std::min(o.floor_margin_db, range / 3));
 }
