@@ -9,4 +9,4 @@ cd "$(dirname "$0")/.."
 DATA=${1:-../shared/data}
 W=${2:-/tmp/podclean-classify-recipe}
 shift $(( $# > 2 ? 2 : $# ))
-exec python3 tools/classify_recipe.py eval --data "$DATA" --work "$W" "$@"
+exec python3 tools/classify_recipe.py eval --data "$DATA" --work "$W" --channel-aug 0 --augment 1 --epochs 5 --patience 2 "$@"
