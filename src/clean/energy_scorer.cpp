@@ -10,7 +10,7 @@
 namespace podclean {
 
 double adaptiveSilenceDb(double floor_db, double speech_db) {
-  return floor_db + std::clamp(0.3 * (speech_db - floor_db), 6.0, 12.0);
+  return floor_db + std::clamp(0.2 * (speech_db - floor_db), 4.0, 8.0);
 }
 
 FrameScores scoreByEnergy(const std::string& path, double threshold_db) {

@@ -11,8 +11,8 @@
 
 namespace podclean {
 
-// The adaptive threshold for a noise floor and speech level (dBFS): 6 to
-// 12 dB above the floor, closer to it when speech is only a little louder.
+// The adaptive threshold for a noise floor and speech level (dBFS): 4 to
+// 8 dB above the floor (a fifth of the way to the speech level).
 double adaptiveSilenceDb(double floor_db, double speech_db);
 
 // Streams the file (mono, its own rate); P(keep) is 1 or 0 per frame.
