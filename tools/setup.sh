@@ -12,6 +12,9 @@ PACKAGES=(
   libcli11-dev libspdlog-dev nlohmann-json3-dev catch2
   portaudio19-dev
   chromium  # the browser tests (tools/browser_test.sh)
+  # listen's microphone test (a private sound server; PortAudio reaches it through ALSA's pulse
+  # plugin) and prep --tts-keyword's voices
+  pulseaudio pulseaudio-utils libasound2-plugins espeak-ng flite
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
