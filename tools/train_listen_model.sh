@@ -5,8 +5,62 @@
 # `prep --task streams` makes of real recordings.
 # Usage: bash tools/train_listen_model.sh [DATA_DIR] [WORK_DIR]   (DATA_DIR: ../shared/data)
 # VERIFIER_ONLY=1 keeps models/listen-default.pt and rebuilds only the verifier.
+#
+# bash tools/train_listen_model.sh --tts "snowboy,smart mirror,view glass" [DATA_DIR] [WORK_DIR]
+# instead trains a model for those words from synthetic voices only (espeak-ng and flite takes,
+# `prep --tts-keyword`), models/listen-tts-example.pt, and makes test streams from the real
+# recordings of the words in DATA_DIR/wakewords where there are some (never trained on).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--tts" ]; then
+  WORDS=$2
+  DATA=$(realpath "${3:-../shared/data}")
+  W=${4:-/tmp/podclean-listen-tts}
+  P=build/podclean
+  rm -rf "$W" && mkdir -p "$W/negatives" "$W/background"
+  # Negatives: ordinary phrases, command words, digits, read speech of many voices, the other wake words.
+  ln -s "$DATA/not-wake-words" "$W/negatives/not-wake-words"
+  ln -s "$DATA/speech-commands" "$W/negatives/speech-commands"
+  ln -s "$DATA/fsdd" "$W/negatives/fsdd"
+  for k in alexa computer jarvis; do ln -s "$DATA/wakewords/$k" "$W/negatives/$k"; done
+  $P prep "$DATA/speech-prompts" "$DATA/speech-cv" "$DATA/librispeech-251" -o "$W/negatives/phrases" \
+    --task split-silence --silence-db -45 --min-silence 0.25 --keep-silence 0.1 --quiet
+  ln -s "$DATA/noise" "$W/background/noise"
+  ln -s "$DATA/music" "$W/background/music"
+  STREAMS="--negatives $W/negatives --background $W/background --stream-seconds 60"
+  LABELS=background
+  IFS=, read -ra PHRASES <<< "$WORDS"
+  TTS=()
+  for p in "${PHRASES[@]}"; do
+    TTS+=(--tts-keyword "$p")
+    LABELS+=",$(echo "$p" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9]\+/_/g; s/^_//; s/_$//')"
+  done
+  $P prep -o "$W/streams-train" --task streams "${TTS[@]}" --tts-takes ${TTS_TAKES:-400} --subset train \
+    --streams ${STREAMS_TRAIN:-120} $STREAMS --keywords-per-minute 8 --negatives-per-minute 16 --seed 1 --quiet
+  $P prep "$W"/streams-train-tts/* -o "$W/streams-train-quiet" --task streams --subset train --streams 30 $STREAMS \
+    --keywords-per-minute 0 --negatives-per-minute 16 --seed 3 --quiet
+  $P prep "$W/streams-train" "$W/streams-train-quiet" -o "$W/ds" --task frame --default-label background \
+    --labels "$LABELS" --window-seconds 10 --val 0.15 --test 0 --quiet
+  $P train "$W/ds" --arch gru --channels 32 --hidden 64 --layers 1 --kernel 5 --epochs ${EPOCHS:-12} --patience 4 \
+    --lr 3e-3 --class-weight-power 0.5 --time-masks 1 --freq-masks 1 --seed 1 -o "$W/listen-tts.pt"
+  cp "$W/listen-tts.pt" models/listen-tts-example.pt
+  # Real voices, never trained on: the words' recordings among held-out negatives, and an hour and
+  # a half of negatives alone for false accepts.
+  REAL=()
+  for p in "${PHRASES[@]}"; do
+    d="$DATA/wakewords/$(echo "$p" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9]\+/_/g; s/^_//; s/_$//')"
+    [ -d "$d" ] && REAL+=("$d")
+  done
+  if [ ${#REAL[@]} -gt 0 ]; then
+    $P prep "${REAL[@]}" -o "$W/streams-real" --task streams --subset test --keyword-subset all --streams 40 $STREAMS \
+      --keywords-per-minute 8 --negatives-per-minute 10 --seed 2 --quiet
+    echo "real recordings for bench/listen_bench.py: $W/streams-real"
+  fi
+  $P prep "$W"/streams-train-tts/* -o "$W/streams-background" --task streams --subset test --streams 60 $STREAMS \
+    --keywords-per-minute 0 --negatives-per-minute 16 --seed 4 --quiet
+  echo "keyword-free held-out streams: $W/streams-background"
+  exit 0
+fi
 DATA=$(realpath "${1:-../shared/data}")
 W=${2:-/tmp/podclean-listen-model}
 P=build/podclean

@@ -6,6 +6,7 @@
 #include "podclean/prep/audio_splitter.h"
 #include "podclean/prep/dataset_builder.h"
 #include "podclean/prep/stream_synth.h"
+#include "podclean/prep/tts.h"
 #include "podclean/util/error.h"
 
 namespace podclean::cli {
@@ -14,6 +15,12 @@ void addPrepCommand(CLI::App& app) {
   auto options = std::make_shared<PrepOptions>();
   auto streams = std::make_shared<StreamSynthOptions>();
   auto text = std::make_shared<std::map<std::string, std::string>>();
+  struct Tts {
+    std::vector<std::string> phrases;
+    std::string dir;
+    int takes = 400;
+  };
+  auto tts = std::make_shared<Tts>();
   (*text)["task"] = "clip";
   (*text)["features"] = "mel";
   (*text)["scale"] = "slaney";
@@ -27,11 +34,12 @@ void addPrepCommand(CLI::App& app) {
       "  podclean prep episodes/ -o ds/ --task frame             # ep.wav + ep.txt (Audacity labels)\n"
       "  podclean prep streams/ -o verify-ds/ --task keyword-windows --window-seconds 1.5  # verifier clips\n"
       "  podclean prep long.flac -o pieces/ --task split-silence --silence-db -45\n"
-      "  podclean prep kw/alexa kw/jarvis -o streams/ --task streams --negatives speech/ --background noise/\n");
+      "  podclean prep kw/alexa kw/jarvis -o streams/ --task streams --negatives speech/ --background noise/\n"
+      "  podclean prep -o streams/ --task streams --tts-keyword 'hey pod' --negatives speech/ --background noise/\n");
   sub->option_defaults()->always_capture_default();
   PrepOptions& o = *options;
   FeatureOptions& f = o.features;
-  sub->add_option("inputs", o.inputs, "Audio files or folders (searched recursively)")->required();
+  sub->add_option("inputs", o.inputs, "Audio files or folders (searched recursively)");
   sub->add_option("-o,--output", o.output_dir, "Output folder")->required();
   sub->add_option("--task", (*text)["task"], "clip | frame | keyword-windows | split-fixed | split-silence | streams");
   auto* feat = sub->add_option_group("Features");
@@ -111,7 +119,13 @@ void addPrepCommand(CLI::App& app) {
   synth->add_option("--negatives-per-minute", st.negatives_per_minute, "Non-keyword utterances per minute");
   synth->add_option("--label-seconds", st.label_seconds, "Labelled span just after each keyword (s)");
   synth->add_option("--subset", st.subset, "all | train | test: 4 in 5 files train, 1 in 5 test");
-  sub->callback([options, text, streams] {
+  synth->add_option("--keyword-subset", st.keyword_subset, "The keywords' subset, when not --subset's");
+  synth->add_option("--tts-keyword", tts->phrases,
+                    "A keyword nobody recorded: synthesise takes of it (espeak-ng, flite) as one more keyword "
+                    "folder, named like hey_pod (repeatable, or a comma list)")->delimiter(',');
+  synth->add_option("--tts-takes", tts->takes, "--tts-keyword: takes of each phrase");
+  synth->add_option("--tts-dir", tts->dir, "--tts-keyword: where the takes go (default: OUTPUT-tts next to OUTPUT)");
+  sub->callback([options, text, streams, tts] {
     PrepOptions& o = *options;
     if ((*text)["task"] != "streams") o.task = prepTaskFromString((*text)["task"]);
     o.features.kind = featureKindFromString((*text)["features"]);
@@ -128,9 +142,25 @@ void addPrepCommand(CLI::App& app) {
       throw UsageError("--db-ref '" + ref + "': use a positive number or max");
     }
     if (ref != "max" && !(o.features.db_ref > 0)) throw UsageError("--db-ref must be > 0 or max");
+    if ((*text)["task"] != "streams" && !tts->phrases.empty()) throw UsageError("--tts-keyword goes with --task streams");
     if ((*text)["task"] == "streams") {
       StreamSynthOptions& st = *streams;
       st.keyword_dirs = o.inputs;
+      if (!tts->phrases.empty()) {
+        std::string dir = tts->dir;
+        if (dir.empty()) {
+          std::string out = o.output_dir;
+          while (out.size() > 1 && out.back() == '/') out.pop_back();
+          dir = out + "-tts";  // not inside OUTPUT: a later prep of OUTPUT must see only streams
+        }
+        if (tts->takes < 1) throw UsageError("--tts-takes must be at least 1");
+        for (size_t i = 0; i < tts->phrases.size(); ++i) {
+          const std::string keyword_dir = dir + "/" + ttsLabel(tts->phrases[i]);
+          const int n = synthesizeKeywordTakes(tts->phrases[i], keyword_dir, tts->takes, o.seed * 1000 + i);
+          spdlog::info("synthesised {} takes of '{}' in {}", n, tts->phrases[i], keyword_dir);
+          st.keyword_dirs.push_back(keyword_dir);
+        }
+      }
       st.output_dir = o.output_dir;
       st.seed = o.seed;
       st.snr_db_min = o.augment.snr_db_min;

@@ -25,6 +25,8 @@ void StreamSynthOptions::Validate() const {
   if (background_dir.empty()) throw UsageError("streams: --background FOLDER is required");
   if (streams < 1 || stream_seconds < 5) throw UsageError("streams: --streams >= 1 and --stream-seconds >= 5");
   if (subset != "all" && subset != "train" && subset != "test") throw UsageError("--subset: use all, train or test");
+  if (!keyword_subset.empty() && keyword_subset != "all" && keyword_subset != "train" && keyword_subset != "test")
+    throw UsageError("--keyword-subset: use all, train or test");
   if (snr_db_min > snr_db_max) throw UsageError("--snr-min above --snr-max");
 }
 
@@ -102,7 +104,8 @@ int64_t synthesizeStreams(const StreamSynthOptions& o) {
   const int rate = o.sample_rate_hz;
   std::vector<std::pair<std::string, std::vector<std::string>>> keywords;
   for (const auto& dir : o.keyword_dirs)
-    keywords.emplace_back(fs::path(dir).filename().string(), filesIn(dir, o.subset));
+    keywords.emplace_back(fs::path(dir).filename().string(),
+                          filesIn(dir, o.keyword_subset.empty() ? o.subset : o.keyword_subset));
   const auto negatives = o.negatives_dir.empty() ? std::vector<std::vector<std::string>>{}
                                                   : negativeGroups(o.negatives_dir, o.subset);
   const auto backgrounds = filesIn(o.background_dir, "all");  // background is scenery, shared

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -192,4 +193,33 @@ TEST_CASE("prep keyword-windows cuts verifier windows that end just after each k
   }
   CHECK(positives == 6 * 3);  // one every 0.1 s of each 0.3 s span
   CHECK(negatives > 20);
+}
+
+TEST_CASE("prep --tts-keyword makes streams of a keyword nobody recorded", "[listen][streams][tts]") {
+  if (std::system("command -v espeak-ng >/dev/null 2>&1") != 0) {
+    WARN("espeak-ng is not installed (tools/setup.sh installs it): TTS test not run");
+    return;
+  }
+  testutil::TempDir dir("tts");
+  auto r = testutil::runPodclean("prep -o " + (dir / "streams") + " --task streams --tts-keyword 'Hey Pod,smart mirror'" +
+                                 " --tts-takes 6 --background " + testutil::dataPath("roomtone") +
+                                 " --streams 1 --stream-seconds 30 --keywords-per-minute 8 --quiet");
+  REQUIRE(r.exit_code == 0);
+  for (const std::string label : {"hey_pod", "smart_mirror"}) {
+    int takes = 0;
+    for (const auto& f : std::filesystem::directory_iterator(dir.path / "streams-tts" / label)) {
+      ++takes;
+      const double seconds = AudioReader(f.path().string()).info().duration_s();
+      CHECK(seconds > 0.3);  // a spoken phrase, not an empty file
+      CHECK(seconds < 4.0);
+    }
+    CHECK(takes == 6);
+  }
+  const std::string csv = readTextFile(dir / "streams/keywords.csv");
+  CHECK(csv.find(",hey_pod,") != std::string::npos);
+  CHECK(csv.find(",smart_mirror,") != std::string::npos);
+  CHECK(!std::filesystem::exists(dir.path / "streams" / "hey_pod"));  // the takes stay out of the streams folder
+  // Nothing to say: a usage error, not an empty folder.
+  CHECK(testutil::runPodclean("prep -o " + (dir / "x") + " --task streams --tts-keyword '--' --quiet").exit_code == 2);
+  CHECK(testutil::runPodclean("prep -o " + (dir / "y") + " --task clip --tts-keyword pod --quiet").exit_code == 2);
 }

@@ -22,6 +22,8 @@ struct StreamSynthOptions {
   double snr_db_min = 5, snr_db_max = 25;  // keyword and negative speech over the background
   double label_seconds = 0.3;             // labelled span just after a keyword ends
   std::string subset = "all";             // all | train | test: files divided 4:1 by a hash of their path
+  std::string keyword_subset;             // the keywords' own subset when it differs (e.g. all of a
+                                          // word nobody trained on, among test negatives)
   uint64_t seed = 1;
   int sample_rate_hz = 16000;
   void Validate() const;

@@ -1,0 +1,20 @@
+// Keyword recordings from offline text-to-speech, for wake words nobody has
+// recorded: many takes of a phrase from Debian's espeak-ng (voices, their
+// variants, other languages' accents, speeds, pitches) and flite (its voices,
+// speeds, pitches). Real voices differ from these; the streams' mixing and
+// the channel chain then vary level, room and noise on top.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace podclean {
+
+// "hey pod" -> "hey_pod": the label (and folder name) of a phrase.
+std::string ttsLabel(const std::string& phrase);
+
+// Writes `takes` WAV files of phrase into dir (created), each a random voice,
+// variant, speed and pitch drawn with seed; returns how many were written.
+// Throws Error when neither espeak-ng nor flite can be run.
+int synthesizeKeywordTakes(const std::string& phrase, const std::string& dir, int takes, uint64_t seed);
+
+}  // namespace podclean
