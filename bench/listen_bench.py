@@ -37,6 +37,7 @@ def run_dir(streams):
                                                       os.path.basename(row["source"]), float(row["start_s"]), float(row["end_s"])))
     hits = misses = 0
     latencies, false_accepts, seconds = [], [], 0.0
+    per_keyword = collections.defaultdict(lambda: [0, 0])  # keyword -> [hits, misses]
     names = sorted(f[:-4] for f in os.listdir(streams) if f.endswith(".wav"))
     with concurrent.futures.ThreadPoolExecutor(int(os.environ.get("JOBS", "2"))) as pool:
         scans = list(pool.map(lambda name: scan(os.path.join(streams, name + ".wav")), names))
@@ -47,19 +48,24 @@ def run_dir(streams):
             match = [i for i, d in enumerate(found) if i not in used and d["keyword"] == keyword and start <= d["time"] <= end + 1.0]
             if match:
                 used.add(match[0]); hits += 1; latencies.append(found[match[0]]["time"] - end)
+                per_keyword[keyword][0] += 1
             else:
                 misses += 1
+                per_keyword[keyword][1] += 1
         for i, d in enumerate(found):
             if i in used: continue
             near = [src for src, a, b in playing.get(name, []) if a - 0.2 <= d["time"] <= b + 1.0]
             false_accepts.append((d["keyword"], near[0] if near else "(background only)", f"{name} {d['time']:.2f}s"))
-    return hits, misses, latencies, false_accepts, seconds
+    return hits, misses, latencies, false_accepts, seconds, per_keyword
 
 
 total_hits = total_misses = 0
 all_latencies, all_fa, total_s = [], [], 0.0
+all_per_keyword = collections.defaultdict(lambda: [0, 0])
 for streams in dirs:
-    hits, misses, latencies, fa, seconds = run_dir(streams)
+    hits, misses, latencies, fa, seconds, per_keyword = run_dir(streams)
+    for k, (h, m) in per_keyword.items():
+        all_per_keyword[k][0] += h; all_per_keyword[k][1] += m
     line = f"{streams}: {seconds / 60:.1f} min"
     if hits + misses:
         line += f", recall {100 * hits / (hits + misses):.1f} % ({hits}/{hits + misses})"
@@ -71,6 +77,8 @@ print(f"all: false accepts {len(all_fa)} in {total_s / 3600:.2f} h = {len(all_fa
 if total_hits + total_misses:
     print(f"recall {100 * total_hits / (total_hits + total_misses):.1f} %; latency after the keyword ends: "
           f"median {1000 * pct(0.5):.0f} ms, p95 {1000 * pct(0.95):.0f} ms")
+for k, (h, m) in sorted(all_per_keyword.items()):
+    print(f"  {k:<14} missed {100 * m / (h + m):.1f} % ({m}/{h + m})")
 for (keyword, source), n in collections.Counter((k, s) for k, s, _ in all_fa).most_common(8):
     print(f"  false accept {keyword:<10} x{n} during {source}")
 if os.environ.get("SKIP_CPU") or not dirs: sys.exit(0)
