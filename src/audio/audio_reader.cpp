@@ -3,12 +3,15 @@
 #include <sndfile.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
 #include "podclean/audio/resampler.h"
 #include "podclean/util/error.h"
+#include "podclean/util/output_guard.h"
 
 namespace podclean {
 
@@ -31,13 +34,16 @@ AudioReader::AudioReader(const std::string& path) : path_(path), handle_(new Han
   if (std::filesystem::is_directory(path, ec))
     throw FileError(path, "is a directory, not an audio file");
   if (std::filesystem::file_size(path, ec) == 0) throw FileError(path, "empty file");
+  noteInputRead(path);
   SF_INFO sf_info{};
   handle_->file = sf_open(path.c_str(), SFM_READ, &sf_info);
   if (!handle_->file) {
     std::string why = sf_strerror(nullptr);
-    if (why.find("recognised") != std::string::npos ||
-        why.find("not supported") != std::string::npos)
-      why = "not a supported audio file (" + why + ")";
+    // libsndfile's MPEG probe answers "does not exist ... (possibly a pipe?)"
+    // for any file it cannot parse; the file does exist, so say what is true.
+    if (why.find("recognised") != std::string::npos || why.find("not supported") != std::string::npos ||
+        why.find("does not exist") != std::string::npos)
+      why = "not a supported audio file (libsndfile cannot parse it)";
     throw FileError(path, "cannot read audio: " + why);
   }
   info_.sample_rate_hz = sf_info.samplerate;
@@ -62,10 +68,14 @@ int64_t AudioReader::readInterleaved(std::vector<float>& out, int64_t max_frames
   out.resize(size_t(max_frames) * info_.channels);
   sf_count_t got = sf_readf_float(handle_->file, out.data(), max_frames);
   int error = sf_error(handle_->file);
-  if (got < 0 || error != SF_ERR_NO_ERROR)
-    throw FileError(path_, std::string("damaged audio after ") +
-                               std::to_string(double(frames_read_) / info_.sample_rate_hz) +
-                               " s: " + sf_strerror(handle_->file));
+  if (got < 0 || error != SF_ERR_NO_ERROR) {
+    // The decoder fails somewhere inside this block: say where the block
+    // ends, or nothing when no audio came (never a misleading "0.000000 s").
+    const int64_t good = frames_read_ + std::max<sf_count_t>(got, 0);
+    char where[64] = "";
+    if (good > 0) std::snprintf(where, sizeof(where), " after %.2f s", double(good) / info_.sample_rate_hz);
+    throw FileError(path_, std::string("damaged audio") + where + ": " + sf_strerror(handle_->file));
+  }
   if (got == 0 && frames_read_ < info_.frames &&
       (info_.sndfile_format & SF_FORMAT_TYPEMASK) != SF_FORMAT_MPEG)
     throw FileError(path_, "audio ends early at " +

@@ -11,6 +11,8 @@
 #include "podclean/model/window_scorer.h"
 #include "podclean/util/atomic_file.h"
 #include "podclean/util/error.h"
+#include "podclean/util/input_file.h"
+#include "podclean/util/output_guard.h"
 
 namespace podclean::cli {
 
@@ -25,10 +27,12 @@ struct ClassifyArgs {
 };
 
 // Clip mode: the whole file (trimmed, padded or cropped as in training) -> one label.
-void classifyClip(const Model& model, const std::string& input, const ClassifyArgs& a, std::string& out) {
+// Reads path; names the result after input (they differ when a FIFO was spooled).
+void classifyClip(const Model& model, const std::string& input, const std::string& path, const ClassifyArgs& a,
+                  std::string& out) {
   const FeatureOptions& fo = model.meta().features;
   int64_t length = model.meta().training.value("example_samples", int64_t(0));
-  std::vector<float> samples = loadMono(input, fo.sample_rate_hz);
+  std::vector<float> samples = loadMono(path, fo.sample_rate_hz);
   if (length <= 0) length = int64_t(samples.size());
   auto probs = model.clipPosteriors(computeFeatures(fo, prepareClip(fo, std::move(samples), length)));
   const size_t best = size_t(std::max_element(probs.begin(), probs.end()) - probs.begin());
@@ -36,11 +40,26 @@ void classifyClip(const Model& model, const std::string& input, const ClassifyAr
   char line[1024];
   if (a.format == "json") {
     nlohmann::json j = {{"file", input}, {"label", label}, {"probability", std::round(probs[best] * 1000) / 1000}};
-    out += j.dump() + "\n";
+    out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";  // a non-UTF-8 name is not an error
   } else {
     std::snprintf(line, sizeof(line), "%s\t%s\t%.3f\n", input.c_str(), label.c_str(), probs[best]);
     out += line;
   }
+}
+
+// One input -> its result appended to out (and the --plot file).
+void classifyOne(const Model& model, const std::string& model_path, const std::string& input, const std::string& path,
+                 const ClassifyArgs& a, std::string& out) {
+  if (a.clip) return classifyClip(model, input, path, a, out);
+  Timeline tl = scoreWindows(model, model_path, path, a.step_s);
+  auto segments = segmentTimeline(tl, a.segments);
+  if (a.per_second) out += perSecondCsv(segments, tl.labels, tl.duration_s);
+  else if (a.format == "json") out += segmentsToJson(segments, input, tl.duration_s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  else if (a.format == "csv") out += segmentsToCsv(segments);
+  else if (a.format == "tsv") out += segmentsToTsv(segments);
+  else if (a.format == "audacity") out += formatAudacityLabels(segments);
+  else out += (a.inputs.size() > 1 ? input + "\n" : "") + segmentsToTable(segments);
+  if (!a.plot.empty()) writeTextFile(a.plot, timelineSvg(tl, segments, input));
 }
 
 void runClassify(ClassifyArgs& a) {
@@ -50,31 +69,37 @@ void runClassify(ClassifyArgs& a) {
   if (!(a.step_s >= 0.01 && a.step_s <= 10)) throw UsageError("--step must be 0.01..10 s");
   a.segments.Validate();
   if (!a.plot.empty() && a.inputs.size() != 1) throw UsageError("--plot takes exactly one input file");
+  if (!a.output.empty() && a.output == a.plot) throw UsageError("-o and --plot name the same file: " + a.output);
   const std::string model_path = a.model.empty() ? shippedModel("classify-default.pt") : a.model;
+  // Before any work: -o and --plot must not replace an input (or the model), a link, a device or a FIFO.
+  for (const std::string& input : a.inputs) protectInput(input);
+  protectInput(model_path);
+  for (const std::string* output : {&a.output, &a.plot})
+    if (!output->empty()) checkOutputPath(*output);
   Model model = Model::load(model_path);
   if (model.meta().spec.task != ModelTask::kClip)
     throw FileError(model_path, "is a frame model (for clean); classify needs a clip model (conv2d trained on clips)");
   std::string out;
   int failures = 0;
+  auto fail = [&failures](const std::string& message) {
+    ++failures;
+    std::fprintf(stderr, "podclean: %s\n", message.c_str());
+  };
   for (const std::string& input : a.inputs) {
     try {
-      if (a.clip) {
-        classifyClip(model, input, a, out);
-        continue;
+      ReopenableInput source(input);  // a FIFO is read once, into a temporary file
+      try {
+        classifyOne(model, model_path, input, source.path(), a, out);
+      } catch (const FileError& e) {
+        throw source.rename(e);
       }
-      Timeline tl = scoreWindows(model, model_path, input, a.step_s);
-      auto segments = segmentTimeline(tl, a.segments);
-      if (a.per_second) out += perSecondCsv(segments, tl.labels, tl.duration_s);
-      else if (a.format == "json") out += segmentsToJson(segments, input, tl.duration_s).dump() + "\n";
-      else if (a.format == "csv") out += segmentsToCsv(segments);
-      else if (a.format == "tsv") out += segmentsToTsv(segments);
-      else if (a.format == "audacity") out += formatAudacityLabels(segments);
-      else out += (a.inputs.size() > 1 ? input + "\n" : "") + segmentsToTable(segments);
-      if (!a.plot.empty()) writeTextFile(a.plot, timelineSvg(tl, segments, input));
     } catch (const FileError& e) {
       if (e.path() == model_path) throw;
-      ++failures;
-      std::fprintf(stderr, "podclean: %s\n", e.what());
+      fail(e.what());
+    } catch (const std::bad_alloc&) {
+      fail(input + ": out of memory");
+    } catch (const std::exception& e) {  // LibTorch, JSON, filesystem: one line naming the file, then the next file
+      fail(input + ": " + (dynamic_cast<const Error*>(&e) ? "" : "internal error: ") + e.what());
     }
   }
   if (a.output.empty()) std::fputs(out.c_str(), stdout);

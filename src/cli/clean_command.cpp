@@ -17,6 +17,8 @@
 #include "podclean/model/frame_scorer.h"
 #include "podclean/util/atomic_file.h"
 #include "podclean/util/error.h"
+#include "podclean/util/input_file.h"
+#include "podclean/util/output_guard.h"
 
 namespace podclean::cli {
 
@@ -68,6 +70,23 @@ void runClean(CleanArgs& a) {
   if (a.file.edit.crossfade_ms < 0 || a.file.edit.crossfade_ms > 500) throw UsageError("--crossfade must be 0..500 ms");
   a.file.cuts.Validate();
   if (!a.format.empty()) formatForExtension("x." + a.format);  // throws for an unknown format
+  if (a.file.dry_run && a.file.write_cuts)
+    throw UsageError("--dry-run writes nothing, so it cannot write --cuts: drop --dry-run to get the audio and its cut lists");
+  // Every output, known before any work: none may be an input, a link, a
+  // device or a FIFO, and no two inputs may share one.
+  std::vector<std::string> outputs(a.inputs.size());
+  std::vector<std::pair<std::string, std::string>> writes;
+  if (!a.apply_cuts.empty()) protectInput(a.apply_cuts);
+  for (size_t i = 0; i < a.inputs.size(); ++i) {
+    if (a.file.dry_run) continue;
+    outputs[i] = outputPathFor(a.inputs[i], a.output_dir, a.name_template, a.format);
+    writes.emplace_back(a.inputs[i], outputs[i]);
+    if (a.file.write_cuts)
+      for (const char* side : {".cuts.json", ".cuts.txt"}) writes.emplace_back(a.inputs[i], outputs[i] + side);
+  }
+  for (const std::string& input : a.inputs) protectInput(input);
+  checkOutputs(writes);
+  if (!a.review.empty()) checkOutputPath(a.review);
   if (!a.output_dir.empty() && !std::filesystem::is_directory(a.output_dir)) {
     std::error_code ec;
     std::filesystem::create_directories(a.output_dir, ec);
@@ -97,23 +116,38 @@ void runClean(CleanArgs& a) {
   auto worker = [&] {
     for (size_t i; (i = next++) < a.inputs.size();) {
       const std::string& input = a.inputs[i];
+      const std::string& output = outputs[i];
+      auto fail = [&](const std::string& message) {
+        ++failures;
+        std::lock_guard<std::mutex> lock(print_mutex);
+        progress.done();
+        std::fprintf(stderr, "podclean: %s\n", message.c_str());
+        std::printf("failed\t%s\n", input.c_str());
+        std::fflush(stdout);
+      };
       try {
-        const std::string output =
-            a.file.dry_run && a.output_dir.empty() ? "" : outputPathFor(input, a.output_dir, a.name_template, a.format);
-        CleanFileResult r = cleanFile(input, output, scorer, a.apply_cuts.empty() ? nullptr : &given, a.file);
-        if (!a.review.empty()) writeReviewPage(a, r, reviewed);
+        // A FIFO or pipe is read once, into a temporary file: clean reads its input three times.
+        ReopenableInput source(input);
+        CleanFileResult r;
+        try {
+          r = cleanFile(source.path(), output, scorer, a.apply_cuts.empty() ? nullptr : &given, a.file);
+          if (!a.review.empty()) writeReviewPage(a, r, reviewed);  // reads the audio again: source.path()
+        } catch (const FileError& e) {
+          throw source.rename(e);
+        }
+        r.input = input;
         std::lock_guard<std::mutex> lock(print_mutex);
         progress.done();
         std::printf("%s\t%s\t%s\n", a.file.dry_run ? "dry-run" : "ok", a.file.dry_run ? input.c_str() : (input + " -> " + output).c_str(),
                     describe(r).c_str());
         std::fflush(stdout);
-      } catch (const Error& e) {
-        ++failures;
-        std::lock_guard<std::mutex> lock(print_mutex);
-        progress.done();
-        std::fprintf(stderr, "podclean: %s\n", e.what());
-        std::printf("failed\t%s\n", input.c_str());
-        std::fflush(stdout);
+      } catch (const FileError& e) {
+        fail(e.what());
+      } catch (const std::bad_alloc&) {
+        fail(input + ": out of memory");
+      } catch (const std::exception& e) {
+        // Anything else (LibTorch, filesystem, JSON): still one line naming the file, and on to the next.
+        fail(input + ": " + (dynamic_cast<const Error*>(&e) ? "" : "internal error: ") + e.what());
       }
       std::lock_guard<std::mutex> lock(print_mutex);
       progress.update(int64_t(++done), int64_t(a.inputs.size()));

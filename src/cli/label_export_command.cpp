@@ -16,6 +16,7 @@
 #include "podclean/prep/dataset.h"
 #include "podclean/util/atomic_file.h"
 #include "podclean/util/error.h"
+#include "podclean/util/output_guard.h"
 
 namespace fs = std::filesystem;
 
@@ -48,6 +49,13 @@ FeatureOptions framing(const LabelExportArgs& a) {
 void toFrames(const LabelExportArgs& a) {
   if (a.audio.empty()) throw UsageError("label-export: --audio is required to align labels with feature frames");
   if (a.boundary != "center" && a.boundary != "ignore") throw UsageError("--boundary '" + a.boundary + "': use center or ignore");
+  // The label map goes beside the .npy with .json: "seg.json -o seg.npy" would replace the input with it.
+  const std::string map_path = fs::path(a.output).replace_extension(".json").string();
+  std::error_code ec;
+  if (map_path == a.input || fs::equivalent(map_path, a.input, ec))
+    throw UsageError("-o " + a.output + " also writes its label map to " + map_path +
+                     ", which is the input: choose another -o name");
+  checkOutputPath(map_path);
   const FeatureOptions fo = framing(a);
   auto segments = readAnnotations(a.input, labelFormat(a.input, a.format), a.tier);
   // Exactly the frame count prep gives: decode at the feature rate, then frame.
@@ -75,7 +83,6 @@ void toFrames(const LabelExportArgs& a) {
   saveNpy(a.output, {frames}, y.data());
   nlohmann::json map = {{"labels", names}, {"frames", frames}, {"hop_s", step}, {"duration_s", duration}, {"features", toJson(fo)},
                         {"unlabelled", ignore_unlabelled ? "-1 (ignore)" : a.unlabelled}, {"source", a.input}, {"audio", a.audio}};
-  const std::string map_path = fs::path(a.output).replace_extension(".json").string();
   writeTextFile(map_path, map.dump(1) + "\n");
   spdlog::info("{} frames ({} labels) -> {} and {}", frames, names.size(), a.output, map_path);
 }
@@ -86,10 +93,15 @@ void fromFrames(const LabelExportArgs& a) {
   double step = double(a.hop_length) / a.sample_rate_hz, duration = -1;
   const std::string map_path = fs::path(a.input).replace_extension(".json").string();
   if (fs::exists(map_path)) {
-    auto map = nlohmann::json::parse(readTextFile(map_path));
-    if (names.empty()) names = map.at("labels").get<std::vector<std::string>>();
-    step = map.value("hop_s", step);
-    duration = map.value("duration_s", -1.0);
+    try {
+      auto map = nlohmann::json::parse(readTextFile(map_path));
+      if (names.empty()) names = map.at("labels").get<std::vector<std::string>>();
+      step = map.value("hop_s", step);
+      duration = map.value("duration_s", -1.0);
+    } catch (const nlohmann::json::exception& e) {
+      throw FileError(map_path, std::string("not a label map (the .json label-export writes beside a .npy): ") + e.what());
+    }
+    if (!(step > 0 && step < 10)) throw FileError(map_path, "hop_s must be a positive number of seconds");
   }
   std::vector<int64_t> frames;
   if (array.dtype == "<i8" && array.shape.size() == 1) {
@@ -114,6 +126,10 @@ void fromFrames(const LabelExportArgs& a) {
 }
 
 void runLabelExport(LabelExportArgs& a) {
+  // Nothing written may replace what is read, a link, a device or a FIFO.
+  for (const std::string* in : {&a.input, &a.audio, &a.features_from}) protectInput(*in);
+  if (!a.editor.empty()) protectInput(a.output), checkOutputPath(a.editor);
+  else if (!a.output.empty()) checkOutputPath(a.output);
   if (!a.editor.empty()) {  // label-export --editor page.html AUDIO [LABELS]
     std::vector<Segment> segments;
     if (!a.output.empty()) segments = readAnnotations(a.output, labelFormat(a.output, a.format), a.tier);

@@ -45,9 +45,19 @@ void runCommand(const std::string& command, const Detection& d) {
   env.push_back(const_cast<char*>(when.c_str()));
   env.push_back(nullptr);
   const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
+  // The child gets no stdin (it must not eat audio from --input -) and writes
+  // its output to our stderr: stdout carries only detections (JSON lines).
+  // Nothing else podclean holds (the UDP socket, the input file, LibTorch's
+  // files) reaches the child: every descriptor from 3 up is closed there.
+  posix_spawn_file_actions_t files;
+  posix_spawn_file_actions_init(&files);
+  posix_spawn_file_actions_addclosefrom_np(&files, 3);
+  posix_spawn_file_actions_addopen(&files, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&files, STDERR_FILENO, STDOUT_FILENO);
   pid_t pid;
-  if (posix_spawn(&pid, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), env.data()) != 0)
+  if (posix_spawn(&pid, "/bin/sh", &files, nullptr, const_cast<char**>(argv), env.data()) != 0)
     spdlog::warn("--exec: could not start '{}'", command);
+  posix_spawn_file_actions_destroy(&files);
   // not waited for: SIGCHLD is ignored, so the child is reaped by the system
 }
 
@@ -63,6 +73,12 @@ static std::pair<std::string, std::string> splitKeyword(const std::string& optio
 
 static void runListen(ListenArgs& a) {
   if (a.list_devices) return listInputDevices();
+  // Checked before anything is sized from them: 0 aborted, negatives hung rounding the ring up.
+  if (a.raw_rate_hz < 1000 || a.raw_rate_hz > 384000)
+    throw UsageError("--rate " + std::to_string(a.raw_rate_hz) + ": give the raw input's sample rate, 1000..384000 Hz");
+  if (!(a.ring_seconds >= 0.1 && a.ring_seconds <= 60))
+    throw UsageError("--ring-seconds " + std::to_string(a.ring_seconds) + ": give 0.1..60 seconds");
+  if (a.udp_port < 0 || a.udp_port > 65535) throw UsageError("--udp " + std::to_string(a.udp_port) + ": give a port 1..65535");
   std::map<std::string, std::string> commands;
   for (const auto& e : a.exec) {
     auto [keyword, command] = splitKeyword("--exec", e, "COMMAND");
@@ -74,7 +90,7 @@ static void runListen(ListenArgs& a) {
     try {
       size_t used = 0;
       value = std::stod(text, &used);
-      if (used != text.size()) value = -1;
+      if (used != text.size() || !std::isfinite(value)) value = -1;
     } catch (const std::exception&) {
     }
     a.spotter.keyword_thresholds[keyword] = value;

@@ -4,10 +4,14 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #include "commands.h"
+#include "podclean/util/atomic_file.h"
 #include "podclean/util/error.h"
+#include "podclean/util/output_guard.h"
 
 namespace podclean::cli {
 
@@ -21,6 +25,22 @@ bool GlobalFlags::showProgress() const { return !quiet && isatty(STDERR_FILENO);
 int& exitCode() {
   static int code = 0;
   return code;
+}
+
+// One check for every number option of every subcommand: CLI11 reads "nan"
+// and "inf" as doubles, and NaN passes any range check written as
+// "if (x < lo || x > hi)". Options' own Validate() then checks the range.
+static void requireFiniteNumbers(CLI::App& app) {
+  for (CLI::Option* opt : app.get_options())
+    if (opt->get_type_name().rfind("FLOAT", 0) == 0)
+      opt->check(CLI::Validator(
+          [name = opt->get_name()](std::string& text) -> std::string {
+            char* end = nullptr;
+            const double v = std::strtod(text.c_str(), &end);
+            return std::isfinite(v) ? "" : name + " '" + text + "': give a finite number";
+          },
+          "", "finite"));
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) requireFiniteNumbers(*sub);  // incl. option groups
 }
 
 }  // namespace podclean::cli
@@ -42,6 +62,10 @@ int main(int argc, char** argv) {
   cli::addCleanCommand(app);
   cli::addClassifyCommand(app);
   cli::addListenCommand(app);
+  cli::requireFiniteNumbers(app);
+  // Outputs never replace what this run reads; Ctrl-C leaves no .part files.
+  protectInputsAsRead(true);
+  installRemoveTemporariesOnSignal();
   app.parse_complete_callback([&] {
     auto logger = spdlog::stderr_color_mt("podclean");
     spdlog::set_default_logger(logger);

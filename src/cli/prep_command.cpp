@@ -5,11 +5,29 @@
 #include "progress.h"
 #include "podclean/prep/audio_splitter.h"
 #include "podclean/prep/dataset_builder.h"
+#include "podclean/prep/file_labels.h"
 #include "podclean/prep/stream_synth.h"
 #include "podclean/prep/tts.h"
 #include "podclean/util/error.h"
+#include "podclean/util/output_guard.h"
 
 namespace podclean::cli {
+
+// Every audio file under the inputs is protected before any work, so that no
+// piece can replace a recording (e.g. "prep dir/ -o dir/ --task split-fixed"
+// writing talk_0000.wav over an input of that name; label files are protected
+// as they are read), and the output folder may not be an input folder.
+static void protectInputTrees(const std::vector<std::string>& roots, const std::string& output_dir) {
+  for (const std::string& root : roots) {
+    if (root.empty()) continue;
+    protectInput(root);
+    try {
+      for (const std::string& file : findAudioFiles({root})) protectInput(file);
+    } catch (const Error&) {  // a missing or empty input is reported by the task itself, in its words
+    }
+  }
+  checkOutputFolder(output_dir);
+}
 
 void addPrepCommand(CLI::App& app) {
   auto options = std::make_shared<PrepOptions>();
@@ -143,6 +161,9 @@ void addPrepCommand(CLI::App& app) {
     }
     if (ref != "max" && !(o.features.db_ref > 0)) throw UsageError("--db-ref must be > 0 or max");
     if ((*text)["task"] != "streams" && !tts->phrases.empty()) throw UsageError("--tts-keyword goes with --task streams");
+    std::vector<std::string> read = o.inputs;
+    for (const std::string* dir : {&o.augment.noise_dir, &streams->negatives_dir, &streams->background_dir}) read.push_back(*dir);
+    protectInputTrees(read, o.output_dir);
     if ((*text)["task"] == "streams") {
       StreamSynthOptions& st = *streams;
       st.keyword_dirs = o.inputs;

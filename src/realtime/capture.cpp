@@ -39,7 +39,7 @@ struct PortAudioSession {
 #endif
 
 int openUdp(const CaptureOptions& o) {
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);  // --exec children must not hold the port
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(uint16_t(o.udp_port));
@@ -111,8 +111,9 @@ struct AudioCapture::Impl {
       int64_t sent = 0;
       while (!stop && source.next(chunk)) {
         size_t done = 0;
-        while (!stop && done < chunk.size()) {  // a file may wait for room; a microphone may not
-          done += ring->try_push(chunk.data() + done, chunk.size() - done);
+        while (!stop && done < chunk.size()) {  // a file waits for room (a microphone may not), so never drops
+          const size_t room = ring->capacity() - ring->size();
+          done += ring->try_push(chunk.data() + done, std::min(room, chunk.size() - done));
           if (done < chunk.size()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
         sent += int64_t(chunk.size());
@@ -120,6 +121,8 @@ struct AudioCapture::Impl {
       }
     } catch (const Error& e) {
       error = e.what();
+    } catch (const std::exception& e) {  // not podclean's own: still one line naming the file
+      error = options.input + ": " + e.what();
     }
     producer_done = true;
   }

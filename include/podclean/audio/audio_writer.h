@@ -34,6 +34,7 @@ class AudioWriter {
   AudioInfo info_;
   struct Handle;
   std::unique_ptr<Handle> handle_;
+  std::string writeError() const;  // strerror of the first failed write, or ""
   bool committed_ = false;
 };
 

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 
 namespace podclean {
 
@@ -18,6 +19,7 @@ class SpscRing {
  public:
   // capacity is rounded up to a power of two; allocated once, here.
   explicit SpscRing(size_t capacity) {
+    if (capacity > (size_t(1) << 40)) throw std::length_error("SpscRing: capacity too large");  // would never round up
     size_t c = 1;
     while (c < capacity) c <<= 1;
     capacity_ = c;
