@@ -87,7 +87,7 @@ void runClean(CleanArgs& a) {
   for (const std::string& input : a.inputs) protectInput(input);
   checkOutputs(writes);
   if (!a.review.empty()) checkOutputPath(a.review);
-  if (!a.output_dir.empty() && !std::filesystem::is_directory(a.output_dir)) {
+  if (!a.file.dry_run && !a.output_dir.empty() && !std::filesystem::is_directory(a.output_dir)) {
     std::error_code ec;
     std::filesystem::create_directories(a.output_dir, ec);
     if (ec) throw FileError(a.output_dir, "cannot create output folder: " + ec.message());

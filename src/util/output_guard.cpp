@@ -73,8 +73,8 @@ void checkOutputPath(const std::string& path) {
                               ", not a regular file; podclean only writes regular files (classify and listen print to stdout)");
   const std::string input = protectedName(st);
   if (!input.empty())
-    throw FileError(path, input == path ? "is an input of this command; the output would overwrite it (choose another -o or --name)"
-                                        : "is the input " + input + "; the output would overwrite it (choose another -o or --name)");
+    throw FileError(path, input == path ? "the output would overwrite the input (choose another -o or --name)"
+                                        : "the output would overwrite the input " + input + " (the same file): choose another -o or --name");
 }
 
 void checkOutputFolder(const std::string& folder) {
@@ -93,8 +93,8 @@ void checkOutputs(const std::vector<std::pair<std::string, std::string>>& input_
     if (!fresh && it->second != input)
       throw UsageError(it->second + " and " + input + " would both be written to " + output +
                        ": clean them in separate runs, into different -o folders, or rename one");
-    checkOutputPath(output);
   }
+  for (const auto& io : input_output) checkOutputPath(io.second);
 }
 
 }  // namespace podclean

@@ -135,18 +135,18 @@ TEST_CASE("no input is overwritten: clean, classify, label-export, prep", "[safe
   // An output that is its own input (and one reached through a hard link).
   r = testutil::runPodclean("clean " + q(dir / "b/x.wav") + " -o " + q(dir / "b") + " --method energy");
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.output, Catch::Contains("b/x.wav: is an input"));
+  CHECK_THAT(r.output, Catch::Contains("b/x.wav: the output would overwrite the input"));
   fs::create_directories(dir / "c");
   fs::create_hard_link(dir / "b/x.wav", dir / "c/x.wav");
   r = testutil::runPodclean("clean " + q(dir / "b/x.wav") + " -o " + q(dir / "c") + " --method energy");
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.output, Catch::Contains("c/x.wav: is the input"));
+  CHECK_THAT(r.output, Catch::Contains("c/x.wav: the output would overwrite the input " + (dir / "b/x.wav")));
   CHECK(slurp(dir / "b/x.wav") == b_before);
 
   // classify -o onto its input: refused before the model is even loaded.
   r = testutil::runPodclean("classify " + q(dir / "b/x.wav") + " -o " + q(dir / "b/x.wav"));
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.output, Catch::Contains("is an input"));
+  CHECK_THAT(r.output, Catch::Contains("x.wav: the output would overwrite the input"));
   CHECK(slurp(dir / "b/x.wav") == b_before);
 
   // label-export seg.json -o seg.npy: the label map would go to seg.json.
@@ -325,4 +325,28 @@ TEST_CASE("error messages say what is wrong with the file", "[safety][errors]") 
   r = testutil::runPodclean("clean " + q(testutil::dataPath("bad-inputs/damaged-alexa-126.flac")) + " --dry-run --method energy");
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.output, Catch::Contains("damaged-alexa-126.flac: ") && !Catch::Contains("0.000000"));
+}
+
+TEST_CASE("listen --exec children get no stdin, no stdout and no inherited descriptors", "[safety][listen]") {
+  testutil::TempDir dir("safety-exec");
+  const std::string keyword = testutil::dataPath("keywords/alexa-108.flac");
+  const std::string child = "alexa=ls -l /proc/$$/fd > " + (dir / "fds.txt") + "; readlink /proc/self/fd/0 > " + (dir / "fd0.txt") +
+                            "; echo child-out; touch " + (dir / "done");
+  auto r = runShell(std::string(PODCLEAN_BINARY) + " listen --input " + q(keyword) + " --fast --json --quiet --exec " + q(child) +
+                    " > " + q(dir / "stdout.txt") + " 2> " + q(dir / "stderr.txt"));
+  REQUIRE(r.exit_code == 0);
+  for (int i = 0; i < 1000 && !fs::exists(dir / "done"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(fs::exists(dir / "done"));
+  CHECK(slurp(dir / "fd0.txt") == "/dev/null\n");
+  const std::string stdout_text = slurp(dir / "stdout.txt"), fds = slurp(dir / "fds.txt");
+  INFO(fds);
+  CHECK_THAT(stdout_text, Catch::Contains("\"keyword\": \"alexa\"") && !Catch::Contains("child-out"));  // JSON lines only
+  CHECK_THAT(slurp(dir / "stderr.txt"), Catch::Contains("child-out"));
+  CHECK_THAT(fds, !Catch::Contains("alexa-108.flac") && !Catch::Contains("socket:") && !Catch::Contains(".pt"));
+}
+
+TEST_CASE("listen --fast never reports falling behind, even with a tiny ring", "[safety][listen]") {
+  auto r = testutil::runPodclean("listen --input " + q(testutil::dataPath("keywords/alexa-108.flac")) + " --fast --ring-seconds 0.1");
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.output, !Catch::Contains("fell behind") && Catch::Contains(" 0 samples dropped"));
 }
