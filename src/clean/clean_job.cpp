@@ -54,10 +54,11 @@ CleanFileResult cleanFile(const std::string& input, const std::string& output, c
       throw FileError(fs::path(output).parent_path().string(), "output folder does not exist");
     r.output_s = applyKeptRegions(input, output, kept, options.edit).output_s;
   }
-  if (options.write_cuts && !options.dry_run) {  // a dry run writes nothing
+  if (options.write_cuts) {  // (the CLI refuses --dry-run --cuts; clean --review alone writes them beside the input)
+    const std::string base = options.dry_run ? input : output;
     // A file name that is not UTF-8 must not stop the cut list: replace its bad bytes.
-    writeTextFile(output + ".cuts.json", r.cutsJson().dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
-    writeTextFile(output + ".cuts.txt", formatAudacityLabels(r.cuts));
+    writeTextFile(base + ".cuts.json", r.cutsJson().dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    writeTextFile(base + ".cuts.txt", formatAudacityLabels(r.cuts));
   }
   return r;
 }
