@@ -63,10 +63,6 @@ void runClean(CleanArgs& a) {
   if (a.method != "neural" && a.method != "energy") throw UsageError("--method '" + a.method + "': use neural or energy");
   if (a.output_dir.empty() && !a.file.dry_run && a.review.empty()) throw UsageError("clean: give -o/--output FOLDER (or --dry-run)");
   if (!a.review.empty() && a.inputs.size() != 1) throw UsageError("--review takes exactly one input file");
-  // The user's --dry-run writes nothing (it would replace a cut list beside the input);
-  // --review alone writes the page and, with --cuts, the cut list beside the input.
-  if (a.file.dry_run && a.file.write_cuts)
-    throw UsageError("--dry-run writes nothing, so it cannot write --cuts: drop --dry-run to get the audio and its cut lists");
   if (a.output_dir.empty()) a.file.dry_run = true;  // --review alone: the page, no audio
   if (a.jobs < 1 || a.jobs > 64) throw UsageError("--jobs must be 1..64");
   if (!a.apply_cuts.empty() && a.inputs.size() != 1) throw UsageError("--apply-cuts takes exactly one input file");
@@ -84,7 +80,7 @@ void runClean(CleanArgs& a) {
       outputs[i] = outputPathFor(a.inputs[i], a.output_dir, a.name_template, a.format);
       writes.emplace_back(a.inputs[i], outputs[i]);
     }
-    const std::string cuts_base = a.file.dry_run ? a.inputs[i] : outputs[i];  // --review alone: beside the input
+    const std::string cuts_base = a.file.dry_run ? a.inputs[i] : outputs[i];  // dry run: beside the input
     if (a.file.write_cuts)
       for (const char* side : {".cuts.json", ".cuts.txt"}) writes.emplace_back(a.inputs[i], cuts_base + side);
   }

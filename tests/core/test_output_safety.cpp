@@ -170,23 +170,6 @@ TEST_CASE("no input is overwritten: clean, classify, label-export, prep", "[safe
   CHECK(!fs::exists(dir / "rec/talk_0001.wav"));
 }
 
-TEST_CASE("clean --dry-run writes nothing, and refuses --cuts", "[safety]") {
-  testutil::TempDir dir("safety-dry");
-  writeTalk(dir / "x.wav", 3);
-  std::ofstream(dir / "x.wav.cuts.txt") << "my edited cuts\n";
-  auto r = testutil::runPodclean("clean " + q(dir / "x.wav") + " --dry-run --cuts --method energy");
-  CHECK(r.exit_code == 2);
-  CHECK_THAT(r.output, Catch::Contains("--dry-run"));
-  CHECK(slurp(dir / "x.wav.cuts.txt") == "my edited cuts\n");
-  CHECK(!fs::exists(dir / "x.wav.cuts.json"));
-  r = testutil::runPodclean("clean " + q(dir / "x.wav") + " --dry-run --method energy");
-  CHECK(r.exit_code == 0);
-  CHECK_THAT(r.output, Catch::StartsWith("dry-run\t"));
-  int files = 0;
-  for (auto& e : fs::directory_iterator(dir.path)) files += e.is_regular_file();
-  CHECK(files == 2);
-}
-
 TEST_CASE("a write that fails at close fails the file: MP3, Ogg, WAV over a file size limit", "[safety]") {
   testutil::TempDir dir("safety-full");
   writeNoise(dir / "noise.wav", 20);
