@@ -1,6 +1,7 @@
 // podclean listen: live keyword spotting. Capture (microphone, file, stdin or
 // UDP, src/realtime/capture.cpp) delivers blocks at the model's rate; this
 // thread steps the spotter on them and reports.
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <spdlog/spdlog.h>
@@ -74,11 +75,11 @@ static std::pair<std::string, std::string> splitKeyword(const std::string& optio
 static void runListen(ListenArgs& a) {
   if (a.list_devices) return listInputDevices();
   // Checked before anything is sized from them: 0 aborted, negatives hung rounding the ring up.
-  if (a.raw_rate_hz < 1000 || a.raw_rate_hz > 384000)
-    throw UsageError("--rate " + std::to_string(a.raw_rate_hz) + ": give the raw input's sample rate, 1000..384000 Hz");
-  if (!(a.ring_seconds >= 0.1 && a.ring_seconds <= 60))
-    throw UsageError("--ring-seconds " + std::to_string(a.ring_seconds) + ": give 0.1..60 seconds");
-  if (a.udp_port < 0 || a.udp_port > 65535) throw UsageError("--udp " + std::to_string(a.udp_port) + ": give a port 1..65535");
+  if (a.capture.raw_rate_hz < 1000 || a.capture.raw_rate_hz > 384000)
+    throw UsageError("--rate " + std::to_string(a.capture.raw_rate_hz) + ": give the raw input's sample rate, 1000..384000 Hz");
+  if (!(a.capture.ring_seconds >= 0.1 && a.capture.ring_seconds <= 60))
+    throw UsageError("--ring-seconds " + std::to_string(a.capture.ring_seconds) + ": give 0.1..60 seconds");
+  if (a.capture.udp_port < 0 || a.capture.udp_port > 65535) throw UsageError("--udp " + std::to_string(a.capture.udp_port) + ": give a port 1..65535");
   std::map<std::string, std::string> commands;
   for (const auto& e : a.exec) {
     auto [keyword, command] = splitKeyword("--exec", e, "COMMAND");
