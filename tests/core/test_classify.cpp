@@ -133,7 +133,7 @@ TEST_CASE("classify's JSON, CSV and Audacity outputs agree, and the SVG shows th
   CHECK(svg.find("<polyline class=\"envelope\"") != std::string::npos);
 }
 
-TEST_CASE("classify --clip gives one label per file; a clean model is refused", "[classify]") {
+TEST_CASE("classify --clip gives one label per file, and a clean model is refused", "[classify]") {
   auto r = testutil::runPodclean("classify --clip --format json " + testutil::dataPath("classify/blupi-music004-35.flac") + " " +
                                  testutil::dataPath("classify/agent-newlocation.flac"));
   REQUIRE(r.exit_code == 0);

@@ -203,7 +203,7 @@ TEST_CASE("applying a written cut list reproduces the same output", "[clean]") {
   }
 }
 
-TEST_CASE("a bad file fails alone; missing model and unwritable folder are clear errors", "[clean][errors]") {
+TEST_CASE("a bad file fails alone, and a missing model or unwritable folder is a clear error", "[clean][errors]") {
   testutil::TempDir dir("cleanbad");
   auto tone = testutil::sine(440, 2.0, 16000, 0.3f);
   tone.resize(16000 * 4, 0.f);
