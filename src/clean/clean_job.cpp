@@ -63,23 +63,6 @@ CleanFileResult cleanFile(const std::string& input, const std::string& output, c
   return r;
 }
 
-std::vector<Segment> readCutsFile(const std::string& path) {
-  if (fs::path(path).extension() != ".json") return readAudacityLabels(path);
-  std::vector<Segment> cuts;
-  try {
-    auto j = nlohmann::json::parse(readTextFile(path));
-    const auto& list = j.is_array() ? j : j.at("cuts");
-    for (const auto& c : list)
-      cuts.push_back({c.at("start").get<double>(), c.at("end").get<double>(), c.value("class", std::string("cut")),
-                      c.value("confidence", 1.0)});
-  } catch (const nlohmann::json::exception& e) {
-    throw FileError(path, std::string("not a cut list: ") + e.what());
-  }
-  for (const Segment& c : cuts)
-    if (c.end_s < c.start_s) throw FileError(path, "a cut ends before it starts");
-  return cuts;
-}
-
 std::string outputPathFor(const std::string& input, const std::string& output_dir, const std::string& name_template,
                           const std::string& format_ext) {
   const fs::path in(input);

@@ -106,7 +106,7 @@ void fromFrames(const LabelExportArgs& a) {
   std::vector<int64_t> frames;
   if (array.dtype == "<i8" && array.shape.size() == 1) {
     frames = array.i64;
-  } else if (array.dtype == "<f4" && array.shape.size() == 2) {  // posteriors [T, C]: most likely class
+  } else if (array.dtype == "<f4" && array.shape.size() == 2 && array.shape[1] > 0) {  // posteriors [T, C]: most likely class
     for (int64_t t = 0; t < array.shape[0]; ++t) {
       const float* row = array.f32.data() + t * array.shape[1];
       frames.push_back(std::max_element(row, row + array.shape[1]) - row);

@@ -1,5 +1,8 @@
 #include "podclean/dsp/feature_json.h"
 
+#include <limits>
+#include <type_traits>
+
 #include "podclean/util/error.h"
 
 namespace podclean {
@@ -37,7 +40,17 @@ FeatureOptions featureOptionsFromJson(const nlohmann::json& j) {
   try {
     if (j.contains("kind")) o.kind = featureKindFromString(j.at("kind").get<std::string>());
     auto get = [&](const char* key, auto& field) {
-      if (j.contains(key)) field = j.at(key).get<std::decay_t<decltype(field)>>();
+      using T = std::decay_t<decltype(field)>;
+      if (!j.contains(key)) return;
+      const nlohmann::json& v = j.at(key);
+      if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {  // no float-to-int cast (UB when out of range)
+        if (!v.is_number_integer() || v.get<int64_t>() < std::numeric_limits<T>::min() ||
+            v.get<int64_t>() > std::numeric_limits<T>::max())
+          throw Error(std::string(key) + " (not an integer in range)");
+        field = T(v.get<int64_t>());
+      } else {
+        field = v.get<T>();
+      }
     };
     get("sample_rate_hz", o.sample_rate_hz);
     get("n_fft", o.n_fft);

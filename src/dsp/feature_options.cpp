@@ -32,12 +32,13 @@ void FeatureOptions::Validate() const {
   require(sample_rate_hz >= 1000 && sample_rate_hz <= 384000,
           "sample rate " + std::to_string(sample_rate_hz) + " Hz is out of range (1000..384000)");
   if (kind == FeatureKind::kWaveform) return;
-  require(n_fft >= 16 && n_fft % 2 == 0,
-          "n_fft " + std::to_string(n_fft) + " must be even and at least 16");
+  require(n_fft >= 16 && n_fft <= 65536 && n_fft % 2 == 0,
+          "n_fft " + std::to_string(n_fft) + " must be even, 16..65536");
   require(win_length > 0 && win_length <= n_fft,
           "window " + std::to_string(win_length) + " samples must be 1..n_fft (" +
               std::to_string(n_fft) + ")");
   require(hop_length > 0, "hop must be positive, got " + std::to_string(hop_length));
+  require(delta_order >= 0 && delta_order <= 2, "delta order must be 0, 1 or 2");
   if (kind == FeatureKind::kSpectrogram) return;
   require(n_mels > 0 && n_mels <= 512, "n_mels " + std::to_string(n_mels) + " must be 1..512");
   require(fmin_hz >= 0 && fmin_hz < fmaxHz(),
@@ -47,7 +48,6 @@ void FeatureOptions::Validate() const {
           "fmax " + std::to_string(fmax_hz) + " Hz is above Nyquist (" +
               std::to_string(sample_rate_hz / 2) + " Hz)");
   require(amin > 0, "amin must be positive");
-  require(delta_order >= 0 && delta_order <= 2, "delta order must be 0, 1 or 2");
   if (kind == FeatureKind::kMfcc)
     require(n_mfcc > 0 && n_mfcc <= n_mels, "n_mfcc " + std::to_string(n_mfcc) +
                                                 " must be 1..n_mels (" + std::to_string(n_mels) + ")");

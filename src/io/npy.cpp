@@ -3,7 +3,8 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <regex>
+#include <cctype>
+#include <cstdint>
 #include <sstream>
 
 #include "podclean/util/atomic_file.h"
@@ -14,6 +15,8 @@ namespace podclean {
 static constexpr int kHeaderBytes = 128;  // fixed so NpyRowWriter can rewrite it in place
 
 int64_t NpyArray::size() const {
+  for (int64_t d : shape)
+    if (d == 0) return 0;  // first, so (2^40, 2^40, 0) cannot overflow
   int64_t n = 1;
   for (int64_t d : shape) n *= d;
   return n;
@@ -64,49 +67,84 @@ void saveNpy(const std::string& path, const std::vector<int64_t>& shape, const i
   save(path, shape, data, "<i8");
 }
 
-NpyArray loadNpy(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileError(path, "cannot open");
+// The header dict, e.g. {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }.
+// Hand-parsed (no std::regex: its recursion overflows the stack on long input),
+// and every size checked before anything is allocated.
+static std::string quotedAfter(const std::string& text, const char* key) {
+  const size_t at = text.find(key);
+  if (at == std::string::npos) return "";
+  size_t open = text.find('\'', at + std::strlen(key));
+  const size_t close = open == std::string::npos ? open : text.find('\'', open + 1);
+  return close == std::string::npos ? "" : text.substr(open + 1, close - open - 1);
+}
+
+NpyArray readNpy(std::istream& in, const std::string& path) {
+  in.seekg(0, std::ios::end);
+  const std::streamoff file_size = in.tellg();
+  in.seekg(0);
+  if (file_size < 0) throw FileError(path, "cannot read");
   char magic[10];
   if (!in.read(magic, 10) || std::memcmp(magic, "\x93NUMPY", 6) != 0)
     throw FileError(path, "not a .npy file");
-  size_t header_len = 0;
-  if (magic[6] == 1) {
-    header_len = uint8_t(magic[8]) | (size_t(uint8_t(magic[9])) << 8);
-  } else {
+  uint64_t header_len = uint8_t(magic[8]) | (uint64_t(uint8_t(magic[9])) << 8);
+  if (magic[6] != 1) {
     char more[2];
-    in.read(more, 2);
-    header_len = uint8_t(magic[8]) | (size_t(uint8_t(magic[9])) << 8) |
-                 (size_t(uint8_t(more[0])) << 16) | (size_t(uint8_t(more[1])) << 24);
+    if (!in.read(more, 2)) throw FileError(path, "truncated .npy file");
+    header_len |= (uint64_t(uint8_t(more[0])) << 16) | (uint64_t(uint8_t(more[1])) << 24);
   }
+  const uint64_t data_bytes_left = uint64_t(file_size) - uint64_t(in.tellg());
+  if (header_len > data_bytes_left) throw FileError(path, "truncated .npy file (header)");
   std::string text(header_len, ' ');
   in.read(&text[0], std::streamsize(header_len));
-  std::smatch m;
   NpyArray a;
-  if (!std::regex_search(text, m, std::regex("'descr':\\s*'([^']+)'")))
-    throw FileError(path, "bad .npy header");
-  a.dtype = m[1];
+  a.dtype = quotedAfter(text, "'descr':");
+  if (a.dtype.empty()) throw FileError(path, "bad .npy header");
+  if (a.dtype != "<f4" && a.dtype != "<i8")
+    throw FileError(path, "unsupported .npy dtype " + a.dtype + " (podclean uses <f4 and <i8)");
   if (text.find("'fortran_order': True") != std::string::npos)
     throw FileError(path, "Fortran-order .npy is not supported");
-  if (!std::regex_search(text, m, std::regex("'shape':\\s*\\(([^)]*)\\)")))
-    throw FileError(path, "bad .npy header");
-  std::string dims = m[1];
-  std::regex number("\\d+");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number); it != std::sregex_iterator(); ++it)
-    a.shape.push_back(std::stoll(it->str()));
-  const int64_t n = a.size();
+  const size_t shape_at = text.find("'shape':");
+  const size_t open = shape_at == std::string::npos ? shape_at : text.find('(', shape_at);
+  const size_t close = open == std::string::npos ? open : text.find(')', open);
+  if (close == std::string::npos) throw FileError(path, "bad .npy header");
+  const uint64_t item = a.dtype == "<f4" ? 4 : 8;
+  const uint64_t max_items = (data_bytes_left - header_len) / item;  // what the file can hold
+  // The element count, saturated just above what the file holds.
+  uint64_t n = 1;
+  bool zero = false;
+  for (size_t i = open + 1; i < close;) {
+    if (text[i] == ',' || text[i] == ' ') {
+      ++i;
+      continue;
+    }
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) throw FileError(path, "bad .npy shape");
+    uint64_t d = 0;
+    for (; i < close && std::isdigit(static_cast<unsigned char>(text[i])); ++i) {
+      if (d > (uint64_t(INT64_MAX) - 9) / 10) throw FileError(path, "bad .npy shape (a dimension over 2^63)");
+      d = d * 10 + uint64_t(text[i] - '0');
+    }
+    a.shape.push_back(int64_t(d));
+    zero = zero || d == 0;
+    n = d != 0 && n > max_items / d ? max_items + 1 : n * d;
+  }
+  if (zero) n = 0;
+  if (n > max_items) throw FileError(path, "truncated .npy file (the shape claims more data than the file holds)");
   bool ok;
   if (a.dtype == "<f4") {
     a.f32.resize(size_t(n));
     ok = bool(in.read(reinterpret_cast<char*>(a.f32.data()), std::streamsize(n * 4)));
-  } else if (a.dtype == "<i8") {
+  } else {
     a.i64.resize(size_t(n));
     ok = bool(in.read(reinterpret_cast<char*>(a.i64.data()), std::streamsize(n * 8)));
-  } else {
-    throw FileError(path, "unsupported .npy dtype " + a.dtype + " (podclean uses <f4 and <i8)");
   }
   if (!ok) throw FileError(path, "truncated .npy file");
   return a;
+}
+
+NpyArray loadNpy(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw FileError(path, "cannot open");
+  return readNpy(in, path);
 }
 
 struct NpyRowWriter::File {

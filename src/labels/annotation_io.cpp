@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <regex>
+#include <cctype>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -44,8 +44,8 @@ bool number(const std::string& text, double& value) {
   return !t.empty() && end && *end == '\0' && std::isfinite(value);
 }
 
-std::vector<Located> readCsv(const std::string& path) {
-  std::istringstream in(readTextFile(path));
+std::vector<Located> readCsv(const std::string& text, const std::string& path) {
+  std::istringstream in(text);
   std::string line;
   int line_number = 1;
   if (!std::getline(in, line)) throw FileError(path, "empty file");
@@ -80,8 +80,7 @@ std::vector<Located> readCsv(const std::string& path) {
   return out;
 }
 
-std::vector<Located> readJson(const std::string& path) {
-  const std::string text = readTextFile(path);
+std::vector<Located> readJson(const std::string& text, const std::string& path) {
   std::vector<Located> out;
   try {
     auto j = nlohmann::json::parse(text);
@@ -92,7 +91,7 @@ std::vector<Located> readJson(const std::string& path) {
     if (frames) {
       const double step = j.is_object() ? j.value("hop_s", 0.01) : 0.01;
       std::vector<int64_t> values;
-      for (const auto& v : *frames) values.push_back(v.get<int64_t>() != 0 ? 1 : 0);
+      for (const auto& v : *frames) values.push_back(v.get<double>() != 0 ? 1 : 0);  // not get<int64_t>: 1e300 would be UB
       int index = 0;
       for (const Segment& s : framesToSegments(values, step, {"keep", "remove"})) out.push_back({s, ++index});
       return out;
@@ -112,9 +111,50 @@ std::vector<Located> readJson(const std::string& path) {
   return out;
 }
 
+// One line of a Praat long-format TextGrid: `key = value` or `key [N]:`.
+// Hand-scanned: std::regex recurses per character and overflowed the stack
+// on a label of ~30 KB.
+struct GridLine {
+  std::string key;    // "xmin", "text", "item", "intervals", ...
+  bool indexed = false;  // `key [N]:`
+  std::string value;  // after '=', trimmed; quotes kept
+};
+
+GridLine scanGridLine(const std::string& line) {
+  GridLine g;
+  size_t i = line.find_first_not_of(" \t");
+  if (i == std::string::npos) return g;
+  const size_t key_start = i;
+  while (i < line.size() && (std::isalpha(static_cast<unsigned char>(line[i])) || line[i] == '?')) ++i;
+  g.key = line.substr(key_start, i - key_start);
+  i = line.find_first_not_of(" \t", i);
+  if (i == std::string::npos) return g;
+  if (line[i] == '[') {
+    size_t j = i + 1;
+    while (j < line.size() && std::isdigit(static_cast<unsigned char>(line[j]))) ++j;
+    if (j > i + 1 && j < line.size() && line[j] == ']') {
+      j = line.find_first_not_of(" \t", j + 1);
+      g.indexed = j != std::string::npos && line[j] == ':';
+    }
+  } else if (line[i] == '=') {
+    const size_t v = line.find_first_not_of(" \t", i + 1);
+    const size_t e = line.find_last_not_of(" \t");
+    if (v != std::string::npos) g.value = line.substr(v, e + 1 - v);
+  }
+  return g;
+}
+
+// `"..."` -> its contents with Praat's doubled quotes undone; false if unquoted.
+bool unquote(const std::string& value, std::string& out) {
+  if (value.size() < 2 || value.front() != '"' || value.back() != '"') return false;
+  out = value.substr(1, value.size() - 2);
+  for (size_t at = 0; (at = out.find("\"\"", at)) != std::string::npos; ++at) out.replace(at, 2, "\"");
+  return true;
+}
+
 // Praat TextGrid, long ("ooTextFile") format: interval tiers only.
-std::vector<Located> readTextGrid(const std::string& path, const std::string& tier) {
-  std::istringstream in(readTextFile(path));
+std::vector<Located> readTextGrid(const std::string& text, const std::string& path, const std::string& tier) {
+  std::istringstream in(text);
   std::string line;
   int line_number = 0;
   bool in_tier = false, tier_wanted = false, found = false;
@@ -122,44 +162,33 @@ std::vector<Located> readTextGrid(const std::string& path, const std::string& ti
   bool have_min = false, have_max = false;
   int interval_line = 0;
   std::vector<Located> out;
-  std::smatch m;
-  static const std::regex kClass(R"re(class\s*=\s*"([^"]*)")re"), kName(R"re(name\s*=\s*"([^"]*)")re"),
-      kInterval(R"(intervals\s*\[\d+\]\s*:)"), kXmin(R"(xmin\s*=\s*([-0-9.eE+]+))"), kXmax(R"(xmax\s*=\s*([-0-9.eE+]+))"),
-      kText(R"re(text\s*=\s*"(.*)"\s*$)re"), kItem(R"(item\s*\[\d+\]\s*:)");
   bool header_seen = false;
   while (std::getline(in, line)) {
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find("ooTextFile") != std::string::npos) header_seen = true;
-    if (std::regex_search(line, kItem)) {
+    const GridLine g = scanGridLine(line);
+    std::string value;
+    if (g.key == "item" && g.indexed) {
       in_tier = false;
       tier_wanted = false;
-      continue;
-    }
-    if (std::regex_search(line, m, kClass)) {
-      in_tier = m[1] == "IntervalTier";
-      continue;
-    }
-    if (in_tier && std::regex_search(line, m, kName)) {
-      tier_wanted = !found && (tier.empty() || m[1] == tier);
+    } else if (g.key == "class") {
+      in_tier = unquote(g.value, value) && value == "IntervalTier";
+    } else if (in_tier && g.key == "name" && unquote(g.value, value)) {
+      tier_wanted = !found && (tier.empty() || value == tier);
       found = found || tier_wanted;
+    } else if (!tier_wanted) {
       continue;
-    }
-    if (!tier_wanted) continue;
-    if (std::regex_search(line, kInterval)) {
+    } else if (g.key == "intervals" && g.indexed) {
       have_min = have_max = false;
       interval_line = line_number;
-    } else if (interval_line && std::regex_search(line, m, kXmin)) {
-      xmin = std::stod(m[1]);
-      have_min = true;
-    } else if (interval_line && std::regex_search(line, m, kXmax)) {
-      xmax = std::stod(m[1]);
-      have_max = true;
-    } else if (interval_line && std::regex_search(line, m, kText)) {
+    } else if (interval_line && (g.key == "xmin" || g.key == "xmax")) {
+      double& v = g.key == "xmin" ? xmin : xmax;
+      if (!number(g.value, v)) throw FileError(path + ":" + std::to_string(line_number), "bad " + g.key + " '" + g.value + "'");
+      (g.key == "xmin" ? have_min : have_max) = true;
+    } else if (interval_line && g.key == "text" && unquote(g.value, value)) {
       if (!have_min || !have_max) throw FileError(path + ":" + std::to_string(line_number), "interval without xmin/xmax");
-      std::string text = m[1];
-      for (size_t at; (at = text.find("\"\"")) != std::string::npos;) text.replace(at, 2, "\"");  // Praat doubles quotes
-      if (!text.empty()) out.push_back({{xmin, xmax, text, 1.0}, interval_line});
+      if (!value.empty()) out.push_back({{xmin, xmax, value, 1.0}, interval_line});
       interval_line = 0;
     }
   }
@@ -201,20 +230,26 @@ std::string textGrid(const std::vector<Segment>& segments, double duration_s) {
 }  // namespace
 
 std::vector<Segment> readAnnotations(const std::string& path, LabelFormat format, const std::string& tier) {
+  return parseAnnotations(readTextFile(path), path, format, tier);
+}
+
+std::vector<Segment> parseAnnotations(const std::string& text, const std::string& path, LabelFormat format,
+                                      const std::string& tier) {
   std::vector<Located> located;
   if (format == LabelFormat::kAudacity) {
     int line = 0;
-    for (const Segment& s : readAudacityLabels(path)) located.push_back({s, ++line});  // lines: see below
+    for (const Segment& s : parseAudacityLabels(text, path)) located.push_back({s, ++line});  // lines: see below
   } else if (format == LabelFormat::kCsv) {
-    located = readCsv(path);
+    located = readCsv(text, path);
   } else if (format == LabelFormat::kJson) {
-    located = readJson(path);
+    located = readJson(text, path);
   } else {
-    located = readTextGrid(path, tier);
+    located = readTextGrid(text, path, tier);
   }
   const char* unit = format == LabelFormat::kJson ? ": segment " : ":";
   for (const Located& l : located) {
     const std::string where = path + unit + std::to_string(l.line);
+    if (!std::isfinite(l.segment.start_s) || !std::isfinite(l.segment.end_s)) throw FileError(where, "time is not a finite number");
     if (l.segment.end_s < l.segment.start_s) throw FileError(where, "interval ends before it starts");
     if (l.segment.start_s < 0) throw FileError(where, "negative time");
   }

@@ -16,8 +16,10 @@ static bool parseNumber(const std::string& text, double& value) {
   return end && end != text.c_str() && *end == '\0' && std::isfinite(value);
 }
 
-std::vector<Segment> readAudacityLabels(const std::string& path) {
-  std::istringstream in(readTextFile(path));
+std::vector<Segment> readAudacityLabels(const std::string& path) { return parseAudacityLabels(readTextFile(path), path); }
+
+std::vector<Segment> parseAudacityLabels(const std::string& text, const std::string& path) {
+  std::istringstream in(text);
   std::vector<Segment> segments;
   std::string line;
   int line_number = 0;

@@ -1,55 +1,16 @@
 // Model: construction, the self-describing file format, and inference.
 //
-// File layout: "PODCLEAN-MODEL\n", u64 header length, header JSON,
-// u64 weights length, weights (a LibTorch archive). Little-endian.
+// File layout: see podclean/io/model_header.h (the header is read there).
 #include <fstream>
 #include <sstream>
 
 #include "networks.h"
 #include "podclean/dsp/feature_json.h"
+#include "podclean/io/model_header.h"
 #include "podclean/util/atomic_file.h"
 #include "podclean/util/error.h"
 
 namespace podclean {
-
-static const char kMagic[] = "PODCLEAN-MODEL\n";
-static constexpr int kFormatVersion = 1;
-
-const char* toString(ModelTask task) { return task == ModelTask::kClip ? "clip" : "frame"; }
-
-void ModelSpec::Validate() const {
-  if (arch != "conv1d" && arch != "conv2d" && arch != "gru")
-    throw UsageError("--arch '" + arch + "' is unknown (use conv1d, conv2d or gru)");
-  if (arch == "conv2d" && task == ModelTask::kFrame)
-    throw UsageError("--arch conv2d classifies whole clips; a frame dataset needs conv1d or gru");
-  if (num_features <= 0 || num_classes < 2)
-    throw UsageError("model needs features and at least 2 classes (got " + std::to_string(num_features) +
-                     " features, " + std::to_string(num_classes) + " classes)");
-  if (channels < 1 || channels > 1024) throw UsageError("--channels must be 1..1024");
-  if (layers < 1 || layers > 12) throw UsageError("--layers must be 1..12");
-  if (hidden < 1 || hidden > 2048) throw UsageError("--hidden must be 1..2048");
-  if (kernel < 1 || kernel > 31 || kernel % 2 == 0) throw UsageError("--kernel must be odd, 1..31");
-  if (dropout < 0 || dropout >= 1) throw UsageError("--dropout must be in [0, 1)");
-}
-
-nlohmann::json ModelSpec::toJson() const {
-  return {{"arch", arch}, {"task", toString(task)}, {"num_features", num_features}, {"num_classes", num_classes},
-          {"channels", channels}, {"layers", layers}, {"hidden", hidden}, {"kernel", kernel}, {"dropout", dropout}};
-}
-
-ModelSpec ModelSpec::fromJson(const nlohmann::json& j) {
-  ModelSpec s;
-  s.arch = j.at("arch");
-  s.task = j.at("task") == "frame" ? ModelTask::kFrame : ModelTask::kClip;
-  s.num_features = j.at("num_features");
-  s.num_classes = j.at("num_classes");
-  s.channels = j.at("channels");
-  s.layers = j.at("layers");
-  s.hidden = j.at("hidden");
-  s.kernel = j.at("kernel");
-  s.dropout = j.at("dropout");
-  return s;
-}
 
 torch::Tensor Model::Impl::input(const Matrix& features) const {
   if (features.cols != meta.spec.num_features)
@@ -85,7 +46,7 @@ int Model::contextFrames() const { return impl_->net->contextFrames(); }
 void Model::save(const std::string& path) const {
   nlohmann::json header = {
       {"format", "podclean-model"},
-      {"format_version", kFormatVersion},
+      {"format_version", kModelFormatVersion},
       {"podclean_version", PODCLEAN_VERSION},
       {"model", impl_->meta.spec.toJson()},
       {"labels", impl_->meta.labels},
@@ -98,7 +59,7 @@ void Model::save(const std::string& path) const {
   impl_->net->save(archive);
   archive.save_to(weights);
   const std::string head = header.dump(), body = weights.str();
-  std::string bytes(kMagic, sizeof(kMagic) - 1);
+  std::string bytes(kModelMagic, sizeof(kModelMagic) - 1);
   auto put64 = [&bytes](uint64_t v) {
     for (int i = 0; i < 8; ++i) bytes += char((v >> (8 * i)) & 0xff);
   };
@@ -109,53 +70,44 @@ void Model::save(const std::string& path) const {
   writeTextFile(path, bytes);
 }
 
+// "[64, 32, 3]"
+static std::string shapeText(c10::IntArrayRef sizes) {
+  std::string out = "[";
+  for (size_t i = 0; i < sizes.size(); ++i) out += (i ? ", " : "") + std::to_string(sizes[i]);
+  return out + "]";
+}
+
 Model Model::load(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw FileError(path, "cannot open model file");
-  std::string magic(sizeof(kMagic) - 1, '\0');
-  if (!in.read(&magic[0], std::streamsize(magic.size())) || magic != kMagic)
-    throw FileError(path, "not a podclean model file");
-  auto get64 = [&]() {
-    unsigned char b[8];
-    if (!in.read(reinterpret_cast<char*>(b), 8)) throw FileError(path, "truncated model file");
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= uint64_t(b[i]) << (8 * i);
-    return v;
-  };
-  const uint64_t head_size = get64();
-  if (head_size > (64u << 20)) throw FileError(path, "damaged model file (header size)");
-  std::string head(head_size, '\0');
-  if (!in.read(&head[0], std::streamsize(head_size))) throw FileError(path, "truncated model file");
-  ModelMeta meta;
-  try {
-    auto j = nlohmann::json::parse(head);
-    const int version = j.at("format_version");
-    if (version > kFormatVersion)
-      throw FileError(path, "model format version " + std::to_string(version) + " is newer than this podclean supports (" +
-                                std::to_string(kFormatVersion) + "); upgrade podclean");
-    meta.spec = ModelSpec::fromJson(j.at("model"));
-    meta.labels = j.at("labels").get<std::vector<std::string>>();
-    meta.features = featureOptionsFromJson(j.at("features"));
-    meta.norm = NormStats::fromJson(j.at("norm_stats"));
-    meta.training = j.value("training", nlohmann::json::object());
-  } catch (const nlohmann::json::exception& e) {
-    throw FileError(path, std::string("damaged model header: ") + e.what());
-  } catch (const FileError&) {
-    throw;
-  } catch (const Error& e) {
-    throw FileError(path, std::string("bad model header: ") + e.what());
-  }
-  const uint64_t body_size = get64();
+  uint64_t body_size = 0;
+  const ModelMeta meta = readModelHeader(in, path, body_size);
   std::string body(body_size, '\0');
   if (!in.read(&body[0], std::streamsize(body_size))) throw FileError(path, "truncated model file");
   Model model = create(meta, 0);
+  // LibTorch's archive replaces tensors whatever their shape, so the shapes the
+  // header implies are noted first and compared after loading.
+  std::vector<std::pair<std::string, std::vector<int64_t>>> expected;
+  for (const auto& p : model.impl_->net->named_parameters()) expected.emplace_back(p.key(), p.value().sizes().vec());
+  for (const auto& p : model.impl_->net->named_buffers()) expected.emplace_back(p.key(), p.value().sizes().vec());
   try {
     std::istringstream weights(body);
     torch::serialize::InputArchive archive;
     archive.load_from(weights);
     model.impl_->net->load(archive);
-  } catch (const c10::Error&) {
-    throw FileError(path, "damaged model weights");
+  } catch (const c10::Error& e) {
+    const std::string what = e.what_without_backtrace();
+    throw FileError(path, "damaged model weights, or weights that do not match the header (" +
+                              what.substr(0, what.find('\n')) + ")");
+  }
+  auto params = model.impl_->net->named_parameters();
+  auto buffers = model.impl_->net->named_buffers();
+  for (const auto& [name, sizes] : expected) {
+    const torch::Tensor* t = params.find(name);
+    if (!t) t = buffers.find(name);
+    if (!t || t->sizes().vec() != sizes)
+      throw FileError(path, "the weights do not match the header: " + name + " is " + (t ? shapeText(t->sizes()) : "missing") +
+                                ", the header's " + meta.spec.arch + " needs " + shapeText(sizes));
   }
   model.impl_->net->eval();
   return model;

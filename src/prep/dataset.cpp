@@ -10,24 +10,38 @@
 namespace podclean {
 
 Dataset Dataset::open(const std::string& dir) {
+  const std::string path = dir + "/manifest.json";
+  if (!std::filesystem::exists(path)) throw FileError(dir, "not a podclean dataset (no manifest.json; make one with podclean prep)");
+  return fromManifest(readTextFile(path), dir);
+}
+
+Dataset Dataset::fromManifest(const std::string& text, const std::string& dir) {
   Dataset d;
   d.dir = dir;
   const std::string path = dir + "/manifest.json";
-  if (!std::filesystem::exists(path)) throw FileError(dir, "not a podclean dataset (no manifest.json; make one with podclean prep)");
   try {
-    d.manifest = nlohmann::json::parse(readTextFile(path));
-    if (d.manifest.value("format", "") != "podclean-dataset") throw FileError(path, "not a podclean dataset manifest");
+    d.manifest = nlohmann::json::parse(text);
+    if (!d.manifest.is_object() || d.manifest.value("format", "") != "podclean-dataset")
+      throw FileError(path, "not a podclean dataset manifest");
     d.frame_task = d.manifest.at("task") == "frame";
     d.labels = d.manifest.at("labels").get<std::vector<std::string>>();
     d.features = featureOptionsFromJson(d.manifest.at("features"));
     d.norm = NormStats::fromJson(d.manifest.at("norm_stats"));
+    // Fields read later, checked here so a damaged manifest fails once, by name.
+    const auto samples = d.manifest.value("example_samples", nlohmann::json(0));
+    if (!samples.is_number_integer() || samples.get<int64_t>() < 0) throw Error("example_samples is not a count");
+    if (d.manifest.contains("noise") && !d.manifest["noise"].value("x", std::string()).size())
+      throw Error("noise has no \"x\" file");
   } catch (const nlohmann::json::exception& e) {
     throw FileError(path, std::string("bad manifest: ") + e.what());
   } catch (const FileError&) {
     throw;
   } catch (const Error& e) {
-    throw FileError(path, e.what());
+    throw FileError(path, std::string("bad manifest: ") + e.what());
   }
+  if (!d.norm.empty() && int64_t(d.norm.mean.size()) != d.features.numFeatures())
+    throw FileError(path, "bad manifest: norm_stats has " + std::to_string(d.norm.mean.size()) + " values but the features have " +
+                              std::to_string(d.features.numFeatures()));
   return d;
 }
 
@@ -45,7 +59,8 @@ DatasetSplit Dataset::load(const std::string& split) const {
   DatasetSplit s;
   loadFeatures(dir + "/" + split + "_x.npy", s);
   NpyArray y = loadNpy(dir + "/" + split + "_y.npy");
-  if (y.dtype != "<i8" || y.shape.empty() || y.shape[0] != s.count)
+  const std::vector<int64_t> y_shape = frame_task ? std::vector<int64_t>{s.count, s.frames} : std::vector<int64_t>{s.count};
+  if (y.dtype != "<i8" || y.shape != y_shape)
     throw FileError(dir + "/" + split + "_y.npy", "labels do not match the examples prep wrote");
   s.y = std::move(y.i64);
   return s;
@@ -53,7 +68,7 @@ DatasetSplit Dataset::load(const std::string& split) const {
 
 DatasetSplit Dataset::loadNoise() const {
   DatasetSplit s;
-  if (manifest.contains("noise")) loadFeatures(dir + "/" + manifest["noise"].value("x", "noise_x.npy"), s);
+  if (manifest.contains("noise")) loadFeatures(dir + "/" + manifest["noise"].value("x", std::string("noise_x.npy")), s);
   return s;
 }
 

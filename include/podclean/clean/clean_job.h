@@ -36,6 +36,8 @@ CleanFileResult cleanFile(const std::string& input, const std::string& output, c
 
 // A cut list written by --cuts (.json) or edited in Audacity (.txt).
 std::vector<Segment> readCutsFile(const std::string& path);
+// The same from text already read (json: the .json form, else Audacity labels); path names it in errors.
+std::vector<Segment> parseCutsList(const std::string& text, const std::string& path, bool json);
 
 // Output path for an input: template with {stem}, {ext} (with the dot) and
 // {dir} (the input's folder), under output_dir; format_ext replaces {ext}.

@@ -2,6 +2,7 @@
 // the two types podclean datasets use. Writes are atomic (temp + rename).
 #pragma once
 #include <cstdint>
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ struct NpyArray {
 void saveNpy(const std::string& path, const std::vector<int64_t>& shape, const float* data);
 void saveNpy(const std::string& path, const std::vector<int64_t>& shape, const int64_t* data);
 NpyArray loadNpy(const std::string& path);  // throws FileError
+// The same from a seekable stream; path names it in errors. The header is
+// checked against the bytes that follow before anything is allocated.
+NpyArray readNpy(std::istream& in, const std::string& path);
 
 // Appends rows to a .npy whose first dimension grows; the header is
 // rewritten on finish(). Lets prep stream a large dataset to disk.

@@ -19,6 +19,9 @@ LabelFormat labelFormat(const std::string& path, const std::string& name = "");
 // labelled intervals are errors naming the file and line. tier: TextGrid tier
 // name ("" = the first interval tier).
 std::vector<Segment> readAnnotations(const std::string& path, LabelFormat format, const std::string& tier = "");
+// The same from text already read; path only names it in errors.
+std::vector<Segment> parseAnnotations(const std::string& text, const std::string& path, LabelFormat format,
+                                      const std::string& tier = "");
 
 std::string formatAnnotations(const std::vector<Segment>& segments, LabelFormat format, double duration_s);
 

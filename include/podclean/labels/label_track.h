@@ -16,6 +16,7 @@ struct Segment {
 // (start == end) are kept; the "\tfreq_lo\tfreq_hi" lines Audacity writes for
 // spectral selections are skipped. Errors name the file and line.
 std::vector<Segment> readAudacityLabels(const std::string& path);
+std::vector<Segment> parseAudacityLabels(const std::string& text, const std::string& path);  // path: for errors
 std::string formatAudacityLabels(const std::vector<Segment>& segments);
 
 // One class index per feature frame: frame t (centred on t * hop) takes the

@@ -25,6 +25,8 @@ struct Dataset {
   NormStats norm;
   // Throws FileError naming the folder when it is not a podclean dataset.
   static Dataset open(const std::string& dir);
+  // The same from manifest.json's text (errors name dir/manifest.json).
+  static Dataset fromManifest(const std::string& text, const std::string& dir);
   DatasetSplit load(const std::string& split) const;  // "train" | "val" | "test"
   // The noise bank (prep --noise-dir with log-power features), un-normalised
   // features [count, frames, features]; count 0 when the dataset has none.
