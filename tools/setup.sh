@@ -15,6 +15,7 @@ PACKAGES=(
   # listen's microphone test (a private sound server; PortAudio reaches it through ALSA's pulse
   # plugin) and prep --tts-keyword's voices
   pulseaudio pulseaudio-utils libasound2-plugins espeak-ng flite
+  clang libclang-rt-14-dev  # tools/fuzz.sh: libFuzzer and the sanitizers' runtimes
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
