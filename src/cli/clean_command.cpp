@@ -82,7 +82,12 @@ void runClean(CleanArgs& a) {
     }
     const std::string cuts_base = a.file.dry_run ? a.inputs[i] : outputs[i];  // dry run: beside the input
     if (a.file.write_cuts)
-      for (const char* side : {".cuts.json", ".cuts.txt"}) writes.emplace_back(a.inputs[i], cuts_base + side);
+      for (const char* side : {".cuts.json", ".cuts.txt"}) {
+        // A dry run changes nothing that is there: a cut list beside the input may be the user's edit.
+        if (a.file.dry_run && std::filesystem::exists(std::filesystem::symlink_status(cuts_base + side)))
+          throw FileError(cuts_base + side, "a cut list is already there; a dry run never replaces it (move it, or use -o)");
+        writes.emplace_back(a.inputs[i], cuts_base + side);
+      }
   }
   for (const std::string& input : a.inputs) protectInput(input);
   checkOutputs(writes);

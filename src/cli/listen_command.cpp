@@ -153,8 +153,11 @@ static void runListen(ListenArgs& a) {
   g_stop = true;
   if (status) std::fprintf(stderr, "\r\033[K");
   if (!globalFlags().quiet)
-    std::fprintf(stderr, "listened %.1f s, %lld detections, %llu samples dropped\n", spotter.streamSeconds(),
-                 (long long)detected, (unsigned long long)capture.overruns());
+    std::fprintf(stderr, "listened %.1f s, %lld detections, %llu samples dropped%s\n", spotter.streamSeconds(),
+                 (long long)detected, (unsigned long long)capture.overruns(),
+                 capture.rejectedDatagrams() ? (", " + std::to_string(capture.rejectedDatagrams()) +
+                                                " datagrams refused").c_str()
+                                             : "");
 }
 
 void addListenCommand(CLI::App& app) {

@@ -22,8 +22,11 @@
 #include "podclean/audio/audio_reader.h"
 #include "podclean/audio/resampler.h"
 #include "podclean/dsp/frame_energy.h"
+#include "podclean/io/pcm_datagram.h"
 #include "podclean/realtime/spsc_ring.h"
 #include "podclean/util/error.h"
+
+#include <spdlog/spdlog.h>
 
 namespace podclean {
 
@@ -86,6 +89,7 @@ struct AudioCapture::Impl {
   int rate_hz = 0;
   std::unique_ptr<SpscRing<float>> ring;
   std::atomic<bool> stop{false}, producer_done{false};
+  std::atomic<uint64_t> rejected_datagrams{0};  // --udp datagrams that were not s16le PCM
   std::string error;  // set by a producer thread before producer_done
   std::thread producer;
 #ifdef PODCLEAN_HAVE_PORTAUDIO
@@ -145,16 +149,22 @@ struct AudioCapture::Impl {
     producer_done = true;
   }
 
-  // Raw s16le mono PCM datagrams on a UDP port.
+  // Raw s16le mono PCM datagrams on a UDP port, each received whole (up to the
+  // largest UDP payload). One that is not whole s16le samples is refused and
+  // counted, never cut short or padded.
   void udpProducer(int fd) {
-    int16_t raw[4096];
-    float samples[4096];
+    std::vector<uint8_t> datagram;
+    std::vector<float> samples(kMaxDatagramBytes / 2);
     while (!stop) {
-      const ssize_t got = recv(fd, raw, sizeof(raw), 0);
+      const long got = receiveDatagram(fd, datagram);
       if (got < 0) continue;  // timeout: check stop again
-      const size_t n = size_t(got) / 2;
-      for (size_t i = 0; i < n; ++i) samples[i] = float(raw[i]) / 32768.f;
-      ring->try_push(samples, n);
+      const long n = decodePcmDatagram(datagram.data(), size_t(got), samples.data());
+      if (n < 0) {
+        if (rejected_datagrams++ == 0)
+          spdlog::warn("--udp: refused a datagram of {} bytes (not whole signed 16-bit samples); counting the rest", got);
+        continue;
+      }
+      ring->try_push(samples.data(), size_t(n));
     }
     close(fd);
     producer_done = true;
@@ -222,6 +232,7 @@ AudioCapture::~AudioCapture() { impl_->close_all(); }
 
 int AudioCapture::sampleRate() const { return impl_->rate_hz; }
 uint64_t AudioCapture::overruns() const { return impl_->ring->overruns(); }
+uint64_t AudioCapture::rejectedDatagrams() const { return impl_->rejected_datagrams; }
 
 void AudioCapture::run(int target_rate_hz, const std::atomic<bool>& stop,
                        const std::function<void(const Block&)>& on_block) {

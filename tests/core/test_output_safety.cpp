@@ -143,6 +143,16 @@ TEST_CASE("no input is overwritten: clean, classify, label-export, prep", "[safe
   CHECK_THAT(r.output, Catch::Contains("c/x.wav: the output would overwrite the input " + (dir / "b/x.wav")));
   CHECK(slurp(dir / "b/x.wav") == b_before);
 
+  // clean --dry-run --cuts beside the input: never replaces a cut list that is there (maybe the user's edit).
+  const std::string edited = "1.000000\t2.000000\tsilence\n";
+  std::ofstream(dir / "b/x.wav.cuts.txt") << edited;
+  r = testutil::runPodclean("clean " + q(dir / "b/x.wav") + " --dry-run --cuts --method energy");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("x.wav.cuts.txt: a cut list is already there"));
+  CHECK(slurp(dir / "b/x.wav.cuts.txt") == edited);
+  CHECK(!fs::exists(dir / "b/x.wav.cuts.json"));
+  fs::remove(dir / "b/x.wav.cuts.txt");
+
   // classify -o onto its input: refused before the model is even loaded.
   r = testutil::runPodclean("classify " + q(dir / "b/x.wav") + " -o " + q(dir / "b/x.wav"));
   CHECK(r.exit_code == 1);

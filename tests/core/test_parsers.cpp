@@ -9,6 +9,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -18,6 +21,7 @@
 #include "podclean/io/npy.h"
 #include "podclean/io/pcm_datagram.h"
 #include "podclean/labels/annotation_io.h"
+#include "podclean/realtime/capture.h"
 #include "podclean/prep/dataset.h"
 #include "podclean/util/atomic_file.h"
 #include "podclean/util/error.h"
@@ -139,6 +143,46 @@ TEST_CASE("UDP datagrams are received whole, and ones that are not s16le PCM are
   CHECK(decodePcmDatagram(buffer.data(), 20000, out.data()) == 10000);
   close(rx);
   close(tx);
+}
+
+TEST_CASE("listen --udp delivers a large datagram whole and counts refused ones", "[parsers][udp][listen]") {
+  // A free port: bind to port 0, read the number, let it go.
+  const int probe = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  REQUIRE(bind(probe, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  REQUIRE(getsockname(probe, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  close(probe);
+
+  CaptureOptions options;
+  options.udp_port = ntohs(addr.sin_port);
+  AudioCapture capture(options, 16000);
+  const int tx = socket(AF_INET, SOCK_DGRAM, 0);
+  const uint8_t odd[5] = {1, 2, 3, 4, 5};  // not whole samples: refused
+  std::vector<int16_t> big(16000);         // 32000 bytes, four times the old 8192-byte buffer
+  for (size_t i = 0; i < big.size(); ++i) big[i] = int16_t(1000 + i % 7);
+  REQUIRE(sendto(tx, odd, sizeof(odd), 0, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 5);
+  REQUIRE(sendto(tx, big.data(), big.size() * 2, 0, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 32000);
+  close(tx);
+
+  std::atomic<bool> stop{false};
+  std::thread watchdog([&stop] {
+    for (int i = 0; i < 100 && !stop; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    stop = true;
+  });
+  size_t received = 0;
+  double sum = 0;
+  capture.run(16000, stop, [&](const AudioCapture::Block& b) {
+    received += b.count;
+    for (size_t i = 0; i < b.count; ++i) sum += b.samples[i];
+    if (received >= big.size()) stop = true;
+  });
+  watchdog.join();
+  CHECK(received == big.size());
+  CHECK(sum * 32768.0 == Approx(16000 * 1003.0).epsilon(1e-3));
+  CHECK(capture.rejectedDatagrams() == 1);
 }
 
 TEST_CASE("a dataset manifest is checked once, by name", "[parsers][manifest]") {

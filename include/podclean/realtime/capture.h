@@ -38,6 +38,7 @@ class AudioCapture {
 
   int sampleRate() const;  // rate of what the producer delivers
   uint64_t overruns() const;
+  uint64_t rejectedDatagrams() const;  // --udp datagrams refused as not s16le PCM
 
   struct Block {
     const float* samples;  // at target_rate_hz
