@@ -9,6 +9,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libsndfile1-dev libfftw3-dev libsoxr-dev
   libtorch-dev libopenblas0-openmp
+  libgloo-dev  # the Gloo headers of LibTorch's c10d ProcessGroupGloo (train --nproc, WORLD_SIZE)
   libcli11-dev libspdlog-dev nlohmann-json3-dev catch2
   portaudio19-dev
   chromium  # the browser tests (tools/browser_test.sh)

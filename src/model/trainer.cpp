@@ -1,13 +1,16 @@
 #include "podclean/model/trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <numeric>
 #include <random>
 #include <tuple>
 #include <utility>
 
 #include "networks.h"
+#include "process_group.h"
 #include "podclean/dsp/feature_extractor.h"
 #include "podclean/dsp/feature_json.h"
 #include "podclean/prep/dataset.h"
@@ -29,6 +32,7 @@ void TrainOptions::Validate() const {
   if (noise_snr_min > noise_snr_max) throw UsageError("--noise-snr-min is above --noise-snr-max");
   if (select != "auto" && select != "accuracy" && select != "macro-f1")
     throw UsageError("--select '" + select + "': use auto, accuracy or macro-f1");
+  distributed.Validate();
 }
 
 static std::string sidePath(const std::string& model_path, const std::string& suffix) {
@@ -69,46 +73,42 @@ struct NoiseMixer {
   torch::Tensor mean, std;  // the dataset's normalisation, to undo and redo it
   bool active() const { return bank.defined() && bank.size(0) > 0; }
 
-  // y: frame labels [B, T] for frame tasks (undefined for clips); frames past a
-  // recording's end (label -1 at the tail) are padding and are left out.
-  void mix(torch::Tensor& x, const torch::Tensor& y, const TrainOptions& o, std::mt19937_64& rng) const {
+  // One example [T, F]; labels: its frame labels [T] for frame tasks
+  // (undefined for clips); frames past a recording's end (label -1 at the
+  // tail) are padding and are left out.
+  void mix(torch::Tensor example, const torch::Tensor& labels, const TrainOptions& o, std::mt19937_64& rng) const {
     if (!active() || o.noise_mix <= 0) return;
     std::uniform_real_distribution<double> unit(0.0, 1.0);
-    for (int64_t i = 0; i < x.size(0); ++i) {
-      if (unit(rng) >= o.noise_mix) continue;
-      auto noise_db = bank[int64_t(rng() % uint64_t(bank.size(0)))];
-      noise_db = noise_db.roll(int64_t(rng() % uint64_t(noise_db.size(0))), 0);
-      const double snr_db = o.noise_snr_min + unit(rng) * (o.noise_snr_max - o.noise_snr_min);
-      int64_t frames = x.size(1);
-      if (y.defined()) {
-        auto labelled = (y[i] >= 0).nonzero();
-        frames = labelled.numel() ? labelled.max().item<int64_t>() + 1 : 0;
-      }
-      if (frames == 0) continue;
-      auto signal_db = (x[i].narrow(0, 0, frames) * std + mean).contiguous();
-      noise_db = noise_db.narrow(0, 0, frames).contiguous();
-      mixNoiseDb(signal_db.data_ptr<float>(), noise_db.data_ptr<float>(), signal_db.numel(), snr_db);
-      x[i].narrow(0, 0, frames).copy_((signal_db - mean) / std);
+    if (unit(rng) >= o.noise_mix) return;
+    auto noise_db = bank[int64_t(rng() % uint64_t(bank.size(0)))];
+    noise_db = noise_db.roll(int64_t(rng() % uint64_t(noise_db.size(0))), 0);
+    const double snr_db = o.noise_snr_min + unit(rng) * (o.noise_snr_max - o.noise_snr_min);
+    int64_t frames = example.size(0);
+    if (labels.defined()) {
+      auto labelled = (labels >= 0).nonzero();
+      frames = labelled.numel() ? labelled.max().item<int64_t>() + 1 : 0;
     }
+    if (frames == 0) return;
+    auto signal_db = (example.narrow(0, 0, frames) * std + mean).contiguous();
+    noise_db = noise_db.narrow(0, 0, frames).contiguous();
+    mixNoiseDb(signal_db.data_ptr<float>(), noise_db.data_ptr<float>(), signal_db.numel(), snr_db);
+    example.narrow(0, 0, frames).copy_((signal_db - mean) / std);
   }
 };
 
-// SpecAugment in place on a batch [B, T, F]: zero (= the normalised mean) masks.
-void specAugment(torch::Tensor& x, const TrainOptions& o, std::mt19937_64& rng) {
-  const int64_t b = x.size(0), t = x.size(1), f = x.size(2);
+// SpecAugment in place on one example [T, F]: zero (= the normalised mean) masks.
+void specAugment(torch::Tensor example, const TrainOptions& o, std::mt19937_64& rng) {
+  const int64_t t = example.size(0), f = example.size(1);
   auto draw = [&rng](int64_t hi) { return hi <= 0 ? int64_t(0) : int64_t(rng() % uint64_t(hi + 1)); };
-  for (int64_t i = 0; i < b; ++i) {
-    auto example = x[i];
-    for (int m = 0; m < o.time_masks; ++m) {
-      const int64_t w = draw(std::min<int64_t>(o.time_mask_frames, t / 5));
-      const int64_t s = draw(t - w);
-      if (w) example.narrow(0, s, w).zero_();
-    }
-    for (int m = 0; m < o.freq_masks; ++m) {
-      const int64_t w = draw(std::min<int64_t>(o.freq_mask_bands, f / 4));
-      const int64_t s = draw(f - w);
-      if (w) example.narrow(1, s, w).zero_();
-    }
+  for (int m = 0; m < o.time_masks; ++m) {
+    const int64_t w = draw(std::min<int64_t>(o.time_mask_frames, t / 5));
+    const int64_t s = draw(t - w);
+    if (w) example.narrow(0, s, w).zero_();
+  }
+  for (int m = 0; m < o.freq_masks; ++m) {
+    const int64_t w = draw(std::min<int64_t>(o.freq_mask_bands, f / 4));
+    const int64_t s = draw(f - w);
+    if (w) example.narrow(1, s, w).zero_();
   }
 }
 
@@ -127,21 +127,48 @@ torch::Tensor warpExample(const torch::Tensor& example, double time_factor, doub
   return torch::cat({resized, resized.narrow(0, new_t - 1, 1).expand({t - new_t, f})}, 0);
 }
 
-void warpBatch(torch::Tensor& x, const TrainOptions& o, bool clip_task, std::mt19937_64& rng) {
+void warp(torch::Tensor example, const TrainOptions& o, bool clip_task, std::mt19937_64& rng) {
   if ((!clip_task || o.time_stretch <= 0) && o.freq_warp <= 0) return;
   std::uniform_real_distribution<double> unit(-1.0, 1.0);
-  for (int64_t i = 0; i < x.size(0); ++i) {
-    const double time_factor = clip_task ? 1.0 + o.time_stretch * unit(rng) : 1.0;
-    const double feature_factor = 1.0 + o.freq_warp * unit(rng);
-    x[i].copy_(warpExample(x[i], time_factor, feature_factor));
-  }
+  const double time_factor = clip_task ? 1.0 + o.time_stretch * unit(rng) : 1.0;
+  const double feature_factor = 1.0 + o.freq_warp * unit(rng);
+  example.copy_(warpExample(example, time_factor, feature_factor));
 }
 
-torch::Tensor lossFor(const torch::Tensor& logits, const torch::Tensor& y, const torch::Tensor& weights) {
-  auto options = torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-1);
+// Each example's augmentation draws from its own stream, keyed by the seed and
+// its place in the epoch: whichever rank trains it, an example is augmented
+// alike, so N ranks train exactly what one rank does with the same global batch.
+std::mt19937_64 exampleRng(uint64_t seed, int epoch, int64_t position) {
+  std::seed_seq keys{uint32_t(seed), uint32_t(seed >> 32), uint32_t(epoch), uint32_t(position), uint32_t(position >> 32)};
+  return std::mt19937_64(keys);
+}
+
+// The epoch's order of the training examples, the same on every rank.
+torch::Tensor epochOrder(int64_t n, uint64_t seed, int epoch) {
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), int64_t(0));
+  std::seed_seq keys{uint32_t(seed), uint32_t(seed >> 32), uint32_t(epoch), 0x5u};
+  std::mt19937_64 rng(keys);
+  std::shuffle(order.begin(), order.end(), rng);
+  return torch::tensor(order, torch::kLong);
+}
+
+// Summed (not mean) cross entropy: each rank's share is divided by the global
+// batch's weight (labelledWeight) so that the ranks' gradients add up to the
+// gradient of the global batch's mean loss.
+torch::Tensor lossSum(const torch::Tensor& logits, const torch::Tensor& y, const torch::Tensor& weights) {
+  auto options = torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-1).reduction(torch::kSum);
   if (weights.defined()) options.weight(weights);
   if (logits.dim() == 3) return torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(2)}), y.reshape({-1}), options);
   return torch::nn::functional::cross_entropy(logits, y, options);
+}
+
+// What a weighted mean cross entropy divides by: the labelled targets' class weights.
+double labelledWeight(const torch::Tensor& y, const torch::Tensor& weights) {
+  auto labels = y.reshape({-1}).to(torch::kCPU);
+  labels = labels.masked_select(labels >= 0);
+  if (!weights.defined()) return double(labels.numel());
+  return weights.to(torch::kCPU).index_select(0, labels).sum().item<double>();
 }
 
 struct Validation {
@@ -150,37 +177,42 @@ struct Validation {
 
 // Validation: mean loss, accuracy over labelled clips/frames, and the macro
 // F1 over classes (the selection score for imbalanced frame tasks, where
-// accuracy rewards predicting the majority class everywhere).
+// accuracy rewards predicting the majority class everywhere). With ranks,
+// each scores its share of the set and the counts are summed, so every rank
+// gets the same figures and makes the same best-epoch and stopping decisions.
 Validation validate(AudioNet& net, const Tensors& data, const torch::Tensor& weights, const torch::Device& device,
-                    int batch_size, int num_classes) {
+                    int batch_size, int num_classes, ProcessGroup* group) {
   torch::NoGradGuard no_grad;
   net.eval();
-  double loss_sum = 0;
-  int64_t correct = 0, counted = 0, batches = 0;
-  std::vector<int64_t> tp(size_t(num_classes), 0), fp(size_t(num_classes), 0), fn(size_t(num_classes), 0);
-  for (int64_t start = 0; start < data.x.size(0); start += batch_size) {
-    const int64_t n = std::min<int64_t>(batch_size, data.x.size(0) - start);
-    auto x = data.x.narrow(0, start, n).to(device), y = data.y.narrow(0, start, n).to(device);
+  const int64_t n = data.x.size(0), ranks = group ? group->size() : 1, rank = group ? group->rank() : 0;
+  const int64_t first = n * rank / ranks, last = n * (rank + 1) / ranks;
+  // loss sum, its weight, correct, counted, then tp, fp, fn per class
+  auto counts = torch::zeros({4 + 3 * num_classes}, torch::kDouble);
+  auto c = counts.accessor<double, 1>();
+  for (int64_t start = first; start < last; start += batch_size) {
+    const int64_t size = std::min<int64_t>(batch_size, last - start);
+    auto x = data.x.narrow(0, start, size).to(device), y = data.y.narrow(0, start, size).to(device);
     auto logits = net.forward(x);
-    loss_sum += lossFor(logits, y, weights).item<double>();
-    ++batches;
+    c[0] += lossSum(logits, y, weights).item<double>();
+    c[1] += labelledWeight(y, weights);
     auto predicted = logits.argmax(-1);
     auto labelled = y >= 0;
-    correct += (predicted.eq(y) & labelled).sum().item<int64_t>();
-    counted += labelled.sum().item<int64_t>();
-    for (int c = 0; c < num_classes; ++c) {
-      auto is_c = predicted.eq(c) & labelled, truly_c = y.eq(c);
-      tp[size_t(c)] += (is_c & truly_c).sum().item<int64_t>();
-      fp[size_t(c)] += (is_c & ~truly_c).sum().item<int64_t>();
-      fn[size_t(c)] += (~is_c & truly_c).sum().item<int64_t>();
+    c[2] += double((predicted.eq(y) & labelled).sum().item<int64_t>());
+    c[3] += double(labelled.sum().item<int64_t>());
+    for (int k = 0; k < num_classes; ++k) {
+      auto is_k = predicted.eq(k) & labelled, truly_k = y.eq(k);
+      c[4 + k] += double((is_k & truly_k).sum().item<int64_t>());
+      c[4 + num_classes + k] += double((is_k & ~truly_k).sum().item<int64_t>());
+      c[4 + 2 * num_classes + k] += double((~is_k & truly_k).sum().item<int64_t>());
     }
   }
+  if (group) group->sumInPlace(counts);
   Validation v;
-  v.loss = batches ? loss_sum / double(batches) : 0.0;
-  v.accuracy = counted ? double(correct) / double(counted) : 0.0;
-  for (int c = 0; c < num_classes; ++c) {
-    const double denominator = double(2 * tp[size_t(c)] + fp[size_t(c)] + fn[size_t(c)]);
-    v.macro_f1 += denominator > 0 ? 2.0 * double(tp[size_t(c)]) / denominator : 0.0;
+  v.loss = c[1] > 0 ? c[0] / c[1] : 0.0;
+  v.accuracy = c[3] > 0 ? c[2] / c[3] : 0.0;
+  for (int k = 0; k < num_classes; ++k) {
+    const double tp = c[4 + k], fp = c[4 + num_classes + k], fn = c[4 + 2 * num_classes + k];
+    v.macro_f1 += 2 * tp + fp + fn > 0 ? 2.0 * tp / (2 * tp + fp + fn) : 0.0;
   }
   v.macro_f1 /= num_classes;
   return v;
@@ -192,7 +224,11 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
   options.Validate();
   if (options.threads > 0) torch::set_num_threads(options.threads);
   torch::manual_seed(options.seed);
-  std::mt19937_64 rng(options.seed);
+  // Data parallel: ranks meet first, so a misconfigured job fails before loading data.
+  std::unique_ptr<ProcessGroup> group;
+  if (options.distributed.enabled()) group = std::make_unique<ProcessGroup>(options.distributed);
+  const int rank = group ? group->rank() : 0, ranks = group ? group->size() : 1;
+  const bool writer = rank == 0;  // rank 0 alone writes the model, metrics and progress
   const torch::Device device(options.device == "cuda" ? torch::kCUDA : torch::kCPU);
 
   Dataset dataset = Dataset::open(options.dataset_dir);
@@ -233,6 +269,9 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
     best_loss = model.meta().training.value("best_val_loss", 1e30);
   }
   AudioNet& net = *model.impl()->net;
+  if (group) group->broadcastModule(net);  // identical starting weights, even if a rank's checkpoint differs
+  // Dropout masks then differ per rank, as they do between the examples of one batch.
+  torch::manual_seed(options.seed + uint64_t(rank));
   net.to(device);
 
   torch::Tensor weights;  // inverse class frequency, normalised to mean 1
@@ -259,28 +298,40 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
     const double lr = options.learning_rate * (0.01 + 0.99 * 0.5 * (1 + std::cos(M_PI * progress)));
     for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     net.train();
-    auto order = torch::randperm(n, torch::kLong);
+    const torch::Tensor order = epochOrder(n, options.seed, epoch);
     double loss_sum = 0;
     for (int64_t b = 0; b < batches; ++b) {
-      auto index = order.narrow(0, b * options.batch_size, std::min<int64_t>(options.batch_size, n - b * options.batch_size));
-      auto x = train.x.index_select(0, index);
-      auto y = train.y.index_select(0, index);
-      noise.mix(x, dataset.frame_task ? y : torch::Tensor(), options, rng);
-      warpBatch(x, options, !dataset.frame_task, rng);
-      specAugment(x, options, rng);
-      y = y.to(device);
+      // The global batch [start, start + size) of the epoch's order; this rank
+      // trains its contiguous share, and the shares' gradients are summed.
+      const int64_t start = b * options.batch_size, size = std::min<int64_t>(options.batch_size, n - start);
+      const int64_t first = start + size * rank / ranks, last = start + size * (rank + 1) / ranks;
+      const double batch_weight = std::max(1e-12, labelledWeight(train.y.index_select(0, order.narrow(0, start, size)), weights));
       optimizer.zero_grad();
-      auto loss = lossFor(net.forward(x.to(device)), y, weights);
-      const double value = loss.item<double>();
+      double value = 0;
+      if (last > first) {
+        auto index = order.narrow(0, first, last - first);
+        auto x = train.x.index_select(0, index);
+        auto y = train.y.index_select(0, index);
+        for (int64_t i = 0; i < x.size(0); ++i) {
+          std::mt19937_64 rng = exampleRng(options.seed, epoch, first + i);
+          noise.mix(x[i], dataset.frame_task ? y[i] : torch::Tensor(), options, rng);
+          warp(x[i], options, !dataset.frame_task, rng);
+          specAugment(x[i], options, rng);
+        }
+        auto loss = lossSum(net.forward(x.to(device)), y.to(device), weights) / batch_weight;
+        loss.backward();
+        value = loss.item<double>();
+      }
+      if (group) value = group->sumGradients(net, value);  // the global batch's mean loss
       if (!std::isfinite(value))
         throw Error("training diverged (loss is " + std::to_string(value) + " at epoch " + std::to_string(epoch) +
                     "); try a lower --lr");
-      loss.backward();
       optimizer.step();
       loss_sum += value;
-      if (callbacks.on_batch) callbacks.on_batch(epoch, b + 1, batches, loss_sum / double(b + 1));
+      if (writer && callbacks.on_batch) callbacks.on_batch(epoch, b + 1, batches, loss_sum / double(b + 1));
     }
-    const Validation v = validate(net, val, weights, device, 256, meta.spec.num_classes);
+    if (group) group->averageBuffers(net);
+    const Validation v = validate(net, val, weights, device, 256, meta.spec.num_classes, group.get());
     const double val_loss = v.loss, val_score = by_macro_f1 ? v.macro_f1 : v.accuracy;
     EpochReport report;
     report.epoch = epoch;
@@ -313,16 +364,18 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
       since_best = 0;
       model.meta().training["best_val_score"] = best_score;
       model.meta().training["best_val_loss"] = best_loss;
-      model.save(options.output_path);
+      if (writer) model.save(options.output_path);
     } else {
       ++since_best;
     }
     model.meta().training["best_val_score"] = best_score;
     model.meta().training["best_val_loss"] = best_loss;
-    model.save(last_path);
-    torch::save(optimizer, optimizer_path);
+    if (writer) {
+      model.save(last_path);
+      torch::save(optimizer, optimizer_path);
+    }
     net.to(device);
-    if (callbacks.on_epoch) callbacks.on_epoch(report);
+    if (writer && callbacks.on_epoch) callbacks.on_epoch(report);
     if (since_best >= options.patience) break;
   }
   nlohmann::json metrics = {{"model", options.output_path}, {"dataset", options.dataset_dir},
@@ -330,7 +383,11 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
                             {"selection", by_macro_f1 ? "val macro F1, ties by val loss" : "val accuracy, ties by val loss"},
                             {"noise_mix", noise.active() ? options.noise_mix : 0.0},
                             {"best_val_score", best_score}, {"history", history}};
-  writeTextFile(sidePath(options.output_path, ".metrics.json"), metrics.dump(1) + "\n");
+  if (group) {
+    metrics["world_size"] = ranks;
+    group->barrier();  // no rank leaves (and rank 0 closes the store) while another still trains
+  }
+  if (writer) writeTextFile(sidePath(options.output_path, ".metrics.json"), metrics.dump(1) + "\n");
   return metrics;
 }
 

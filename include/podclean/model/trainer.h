@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "podclean/model/distributed.h"
 #include "podclean/model/model.h"
 
 namespace podclean {
@@ -15,7 +16,7 @@ struct TrainOptions {
   std::string output_path;         // best model; also <stem>.last.pt and <stem>.metrics.json
   ModelSpec spec;                  // arch and sizes; features/classes come from the dataset
   int epochs = 40;
-  int batch_size = 32;
+  int batch_size = 32;             // the global batch: with N ranks, each trains 1/N of every step
   double learning_rate = 2e-3;     // AdamW, cosine decay to 1 % over the epochs
   double weight_decay = 1e-3;
   int patience = 10;               // early stopping: epochs without a better validation score
@@ -32,7 +33,8 @@ struct TrainOptions {
   uint64_t seed = 1;
   int threads = 0;                 // 0 = LibTorch's default
   std::string device = "cpu";      // cpu | cuda
-  bool resume = false;             // continue from <stem>.last.pt
+  bool resume = false;             // continue from <stem>.last.pt (with ranks: every rank must read it)
+  DistributedOptions distributed;  // world_size > 1: one rank of a data-parallel job
   void Validate() const;
 };
 
