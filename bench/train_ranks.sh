@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Data-parallel scaling on this host: training examples per second of one
+# rank and of two ranks (train --nproc 2), one thread each, the same global
+# batch of 32, for conv2d and gru on FSDD clips (MFCC 20, 1 s). Each setting
+# runs REPEATS times (alternating) and the best run counts, as other work on
+# the machine only ever slows a run down; the load average is printed too.
+# Usage: bash bench/train_ranks.sh [FSDD_DIR] [WORK_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FSDD=${1:-../shared/data/fsdd/recordings}
+W=${2:-/tmp/podclean-train-ranks}
+P=build/podclean
+EPOCHS=${EPOCHS:-4} REPEATS=${REPEATS:-2}
+mkdir -p "$W"
+[ -f "$W/fsdd/manifest.json" ] || $P prep "$FSDD" -o "$W/fsdd" --label-from-name '{label}_{group}_{index}' --test-groups jackson \
+  --features mfcc --n-mfcc 20 --n-mels 40 --fmax 4000 --top-db 80 --trim-db 40 --clip-seconds 1.0 --cmn --quiet
+rate() {  # examples/s of a finished run, from rank 0's metrics; the first epoch (warm-up) left out
+  python3 - "$W/$1.metrics.json" "$W/fsdd/manifest.json" <<'PY'
+import json, sys
+h, n = json.load(open(sys.argv[1]))["history"][1:], json.load(open(sys.argv[2]))["splits"]["train"]["count"]
+print(f"{n * len(h) / sum(e['seconds'] for e in h):.0f}")
+PY
+}
+echo "host: $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf "%-7s %14s %14s %8s\n" arch "1 rank ex/s" "2 ranks ex/s" ratio
+for arch in conv2d gru; do
+  case $arch in
+    conv2d) opts="--arch conv2d --channels 16 --layers 3" ;;
+    gru) opts="--arch gru --channels 32 --hidden 64 --layers 1" ;;
+  esac
+  best1=0 best2=0
+  for _ in $(seq "$REPEATS"); do
+    $P train "$W/fsdd" $opts --epochs "$EPOCHS" --patience 100 --batch-size 32 --threads 1 -o "$W/$arch-1.pt" --quiet
+    r=$(rate "$arch-1"); [ "$r" -gt "$best1" ] && best1=$r
+    $P train "$W/fsdd" $opts --epochs "$EPOCHS" --patience 100 --batch-size 32 --threads 1 --nproc 2 -o "$W/$arch-2.pt" --quiet
+    r=$(rate "$arch-2"); [ "$r" -gt "$best2" ] && best2=$r
+  done
+  printf "%-7s %14s %14s %7sx\n" "$arch" "$best1" "$best2" "$(python3 -c "print(f'{$best2 / $best1:.2f}')")"
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
