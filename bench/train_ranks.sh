@@ -4,6 +4,10 @@
 # batch of 32, for conv2d and gru on FSDD clips (MFCC 20, 1 s). Each setting
 # runs REPEATS times (alternating) and the best run counts, as other work on
 # the machine only ever slows a run down; the load average is printed too.
+# On a loaded machine two ranks cannot get two cores, so the script also prints
+# the CPU seconds (user + system, all ranks) per 1000 examples of the whole run,
+# which load barely changes: equal CPU per example means the second rank adds
+# no work of its own, and two free cores would give close to twice the rate.
 # Usage: bash bench/train_ranks.sh [FSDD_DIR] [WORK_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,19 +26,27 @@ print(f"{n * len(h) / sum(e['seconds'] for e in h):.0f}")
 PY
 }
 echo "host: $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf "%-7s %14s %14s %8s\n" arch "1 rank ex/s" "2 ranks ex/s" ratio
+printf "%-7s %14s %14s %8s %20s\n" arch "1 rank ex/s" "2 ranks ex/s" ratio "CPU s/1000 ex (1, 2)"
 for arch in conv2d gru; do
   case $arch in
     conv2d) opts="--arch conv2d --channels 16 --layers 3" ;;
     gru) opts="--arch gru --channels 32 --hidden 64 --layers 1" ;;
   esac
-  best1=0 best2=0
+  best1=0 best2=0 cpu1=1e9 cpu2=1e9
   for _ in $(seq "$REPEATS"); do
-    $P train "$W/fsdd" $opts --epochs "$EPOCHS" --patience 100 --batch-size 32 --threads 1 -o "$W/$arch-1.pt" --quiet
-    r=$(rate "$arch-1"); [ "$r" -gt "$best1" ] && best1=$r
-    $P train "$W/fsdd" $opts --epochs "$EPOCHS" --patience 100 --batch-size 32 --threads 1 --nproc 2 -o "$W/$arch-2.pt" --quiet
-    r=$(rate "$arch-2"); [ "$r" -gt "$best2" ] && best2=$r
+    for ranks in 1 2; do
+      /usr/bin/time -f "%U %S" -o "$W/time" $P train "$W/fsdd" $opts --epochs "$EPOCHS" --patience 100 --batch-size 32 \
+        --threads 1 --nproc $ranks -o "$W/$arch-$ranks.pt" --quiet
+      r=$(rate "$arch-$ranks")
+      cpu=$(python3 -c "
+import json
+u, s = map(float, open('$W/time').read().split()[-2:])
+n = json.load(open('$W/fsdd/manifest.json'))['splits']['train']['count']
+print(f'{1000 * (u + s) / (n * $EPOCHS):.2f}')")
+      if [ $ranks = 1 ]; then [ "$r" -gt "$best1" ] && best1=$r; cpu1=$(python3 -c "print(min($cpu1, $cpu))")
+      else [ "$r" -gt "$best2" ] && best2=$r; cpu2=$(python3 -c "print(min($cpu2, $cpu))"); fi
+    done
   done
-  printf "%-7s %14s %14s %7sx\n" "$arch" "$best1" "$best2" "$(python3 -c "print(f'{$best2 / $best1:.2f}')")"
+  printf "%-7s %14s %14s %7sx %20s\n" "$arch" "$best1" "$best2" "$(python3 -c "print(f'{$best2 / $best1:.2f}')")" "$cpu1, $cpu2"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
