@@ -44,7 +44,7 @@ void addTrainCommand(CLI::App& app) {
   sub->add_option("--kernel", o.spec.kernel, "Convolution kernel (odd)");
   sub->add_option("--dropout", o.spec.dropout, "Dropout");
   sub->add_option("--epochs", o.epochs, "Most epochs");
-  sub->add_option("--batch-size", o.batch_size, "Examples per step");
+  sub->add_option("--batch-size", o.batch_size, "Examples per step, all ranks together (each trains its share)");
   sub->add_option("--lr", o.learning_rate, "AdamW learning rate (cosine decay)");
   sub->add_option("--weight-decay", o.weight_decay, "AdamW weight decay");
   sub->add_option("--patience", o.patience, "Stop after this many epochs without a better validation score");

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -75,10 +76,14 @@ void runLocalRanks(int nproc, const std::string& master_addr, int master_port) {
   if (master_port == 0) master_port = freePort();
   const std::vector<std::string> args = withoutNproc(ownArguments());
   std::map<pid_t, int> ranks;  // running children -> rank
+  const pid_t launcher = ::getpid();
   for (int rank = 0; rank < nproc; ++rank) {
     const pid_t pid = ::fork();
     if (pid < 0) throw Error("--nproc: fork failed");
     if (pid == 0) {
+      // A rank outlives no launcher (killed by a scheduler, say): it gets SIGTERM.
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (::getppid() != launcher) _exit(1);  // it died before prctl
       ::setenv("RANK", std::to_string(rank).c_str(), 1);
       ::setenv("LOCAL_RANK", std::to_string(rank).c_str(), 1);
       ::setenv("WORLD_SIZE", std::to_string(nproc).c_str(), 1);

@@ -63,4 +63,18 @@ children=$(pgrep -P "$launcher" | tr '\n' ' ')
 kill -9 "$(echo $children | cut -d' ' -f2)"
 expect_failure "$launcher" "$W/d.log" 30 "rank 1 of 2 was killed by signal 9; stopped the other ranks"
 for c in $children; do ! kill -0 "$c" 2>/dev/null || fail "rank process $c still running"; done
+# 5. The launcher itself is killed (a scheduler, say): its ranks do not live on.
+"$P" train "${TRAIN[@]}" -o "$W/e.pt" --nproc 2 >"$W/e.log" 2>&1 & launcher=$!
+pids+=("$launcher")
+wait_for_epoch e
+children=$(pgrep -P "$launcher" | tr '\n' ' ')
+pids+=($children)
+kill -9 "$launcher"
+for _ in $(seq 100); do
+  alive=0 && for c in $children; do kill -0 "$c" 2>/dev/null && alive=1; done
+  [ $alive = 0 ] && break
+  sleep 0.1
+done
+[ $alive = 0 ] || fail "ranks $children outlived their killed launcher by 10 s"
+echo "ok: the ranks of a killed launcher ended"
 echo "all ok"
