@@ -77,6 +77,11 @@ void addPrepCommand(CLI::App& app) {
   feat->add_flag("--cmn", f.clip_cmn, "Clips: subtract each feature's mean over the clip");
   feat->add_option("--trim-db", f.trim_db, "Clips: trim leading/trailing audio this far below the peak (dB; 0 = off)");
   feat->add_option("--deltas", f.delta_order, "Append deltas: 0, 1 or 2");
+  feat->add_flag("--level-norm", f.level_norm,
+                 "Log-mel relative to each recording's running speech level / noise floor (level-invariant; streamed)");
+  feat->add_option("--level-lookahead", f.level_lookahead_s,
+                   "--level-norm: seconds of audio after a frame its reference level may use (latency; 0..600)")
+      ->capture_default_str();
   auto* lab = sub->add_option_group("Labels and splits");
   lab->add_option("--label-from-name", o.label_pattern,
                   "Take label (and group) from the file name, e.g. '{label}_{group}_{index}' "

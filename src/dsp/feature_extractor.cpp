@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 
 #include "podclean/dsp/frame_energy.h"
 #include "podclean/dsp/mel_filterbank.h"
@@ -59,6 +60,37 @@ struct OnlineFeatureExtractor::Stages {
         db_offset(float(10.0 * std::log10(std::max(o.amin, o.db_ref)))) {}
 };
 
+// Level normalisation: the reference level of frame t is the LevelTracker's
+// estimate after the energy frame (centred like feature frame t) lookahead
+// frames later - or after the last frame, near the end. Only references still
+// needed are kept, so memory is bounded by the look-ahead.
+struct OnlineFeatureExtractor::Level {
+  FrameEnergy energy;
+  LevelTracker tracker;
+  std::deque<float> refs;  // reference (dBFS) after each energy frame, from refs_start on
+  int64_t refs_start = 0, lookahead;
+  bool done = false;
+  static LevelTracker::Options trackerOptions(const FeatureOptions& o) {
+    LevelTracker::Options t;
+    t.frame_s = double(o.hop_length) / o.sample_rate_hz;
+    return t;
+  }
+  explicit Level(const FeatureOptions& o)
+      : energy(o.hop_length, o.sample_rate_hz, FrameAlign::kCentred), tracker(trackerOptions(o)),
+        lookahead(std::llround(o.level_lookahead_s * o.sample_rate_hz / o.hop_length)) {}
+  void push(const float* x, size_t n) {
+    energy.push(x, n, [this](double ms) { add(ms); });
+  }
+  void finish() {
+    energy.finish([this](double ms) { add(ms); });
+    done = true;
+  }
+  void add(double mean_square) {
+    tracker.push(powerDb(mean_square));
+    refs.push_back(float(std::max(tracker.speechDb(), tracker.floorDb() + 20)));
+  }
+};
+
 OnlineFeatureExtractor::OnlineFeatureExtractor(const FeatureOptions& options) : options_(options) {
   options_.Validate();
   if (!options_.streamable())
@@ -66,6 +98,8 @@ OnlineFeatureExtractor::OnlineFeatureExtractor(const FeatureOptions& options) : 
                      "deltas, reflect padding or waveform); it cannot stream");
   stages_ = std::make_unique<Stages>(options_);
   ready_.cols = options_.numFeatures();
+  held_.cols = ready_.cols;
+  if (options_.level_norm) level_ = std::make_unique<Level>(options_);
   if (options_.center) buffer_.assign(size_t(options_.n_fft / 2), 0.f);
 }
 
@@ -75,14 +109,45 @@ void OnlineFeatureExtractor::acceptWaveform(const float* samples, size_t count) 
   if (finished_) throw Error("internal: audio after inputFinished()");
   buffer_.insert(buffer_.end(), samples, samples + count);
   samples_in_ += int64_t(count);
+  if (level_) level_->push(samples, count);
   emitReadyFrames();
+  if (level_) releaseFrames();
 }
 
 void OnlineFeatureExtractor::inputFinished() {
   if (finished_) return;
   finished_ = true;
   if (options_.center) buffer_.insert(buffer_.end(), size_t(options_.n_fft / 2), 0.f);
+  if (level_) level_->finish();
   emitReadyFrames();
+  if (level_) releaseFrames();
+}
+
+void OnlineFeatureExtractor::releaseFrames() {
+  Level& l = *level_;
+  const int64_t known = l.refs_start + int64_t(l.refs.size());  // references for frames < known
+  int64_t n = 0;
+  for (; n < held_.rows; ++n) {
+    int64_t want = held_start_ + n + l.lookahead;
+    if (want >= known) {
+      if (!l.done) break;
+      want = known - 1;
+    }
+    const float ref = want >= l.refs_start ? l.refs[size_t(want - l.refs_start)] : 0.f;
+    float* row = held_.row(n);
+    for (int64_t c = 0; c < held_.cols; ++c) row[c] -= ref;
+  }
+  if (n == 0) return;
+  Matrix done(n, held_.cols);
+  std::copy(held_.row(0), held_.row(n), done.data.begin());
+  ready_.appendRows(done);
+  held_.data.erase(held_.data.begin(), held_.data.begin() + n * held_.cols);
+  held_.rows -= n;
+  held_start_ += n;
+  while (l.refs.size() > 1 && l.refs_start < held_start_ + l.lookahead) {
+    l.refs.pop_front();
+    ++l.refs_start;
+  }
 }
 
 void OnlineFeatureExtractor::emitReadyFrames() {
@@ -95,9 +160,10 @@ void OnlineFeatureExtractor::emitReadyFrames() {
     const int64_t start = frames_emitted_ * o.hop_length;  // in padded coordinates
     if (start + o.n_fft > buffer_end) break;
     s.spectrum.compute(buffer_.data() + (start - buffer_start_), s.power.data());
-    ready_.data.resize(ready_.data.size() + size_t(width));
-    ready_.rows++;
-    float* out = ready_.data.data() + ready_.data.size() - size_t(width);
+    Matrix& dst = level_ ? held_ : ready_;
+    dst.data.resize(dst.data.size() + size_t(width));
+    dst.rows++;
+    float* out = dst.data.data() + dst.data.size() - size_t(width);
     if (o.kind == FeatureKind::kSpectrogram) {
       std::copy(s.power.begin(), s.power.end(), out);
     } else {

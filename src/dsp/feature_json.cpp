@@ -8,7 +8,7 @@
 namespace podclean {
 
 nlohmann::json toJson(const FeatureOptions& o) {
-  return {
+  nlohmann::json j = {
       {"kind", toString(o.kind)},
       {"sample_rate_hz", o.sample_rate_hz},
       {"n_fft", o.n_fft},
@@ -33,6 +33,13 @@ nlohmann::json toJson(const FeatureOptions& o) {
       {"clip_cmn", o.clip_cmn},
       {"num_features", o.numFeatures()},
   };
+  // Written only when on: a header without it is a model from before level
+  // normalisation, and loads with it off.
+  if (o.level_norm) {
+    j["level_norm"] = true;
+    j["level_lookahead_s"] = o.level_lookahead_s;
+  }
+  return j;
 }
 
 FeatureOptions featureOptionsFromJson(const nlohmann::json& j) {
@@ -69,6 +76,8 @@ FeatureOptions featureOptionsFromJson(const nlohmann::json& j) {
     get("delta_order", o.delta_order);
     get("trim_db", o.trim_db);
     get("clip_cmn", o.clip_cmn);
+    get("level_norm", o.level_norm);
+    get("level_lookahead_s", o.level_lookahead_s);
     std::string text;
     if (j.contains("pad_mode")) {
       text = j.at("pad_mode").get<std::string>();

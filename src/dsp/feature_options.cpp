@@ -31,6 +31,10 @@ static void require(bool ok, const std::string& message) {
 void FeatureOptions::Validate() const {
   require(sample_rate_hz >= 1000 && sample_rate_hz <= 384000,
           "sample rate " + std::to_string(sample_rate_hz) + " Hz is out of range (1000..384000)");
+  require(!level_norm || (kind == FeatureKind::kMel && log),
+          "level normalisation needs log-mel features (kind mel, log on)");
+  require(!level_norm || (level_lookahead_s >= 0 && level_lookahead_s <= 600),
+          "level look-ahead " + std::to_string(level_lookahead_s) + " s must be 0..600 s");
   if (kind == FeatureKind::kWaveform) return;
   require(n_fft >= 16 && n_fft <= 65536 && n_fft % 2 == 0,
           "n_fft " + std::to_string(n_fft) + " must be even, 16..65536");
@@ -88,6 +92,7 @@ std::string FeatureOptions::ToString() const {
       << (mel_scale == MelScale::kSlaney ? "slaney" : "htk") << ")";
   if (kind == FeatureKind::kMfcc) s << ", " << n_mfcc << " mfcc";
   if (delta_order) s << ", deltas " << delta_order;
+  if (level_norm) s << ", level-normalised (look-ahead " << level_lookahead_s << " s)";
   return s.str();
 }
 

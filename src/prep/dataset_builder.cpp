@@ -137,7 +137,7 @@ std::string findLabelFile(const std::string& audio_path) {
 // cut into example-length pieces, as features. Only log-power features without
 // per-clip CMN can be mixed (power adds; cepstra and mean-removed bands do not).
 bool noiseCanBeMixed(const FeatureOptions& fo) {
-  return fo.kind == FeatureKind::kMel && fo.log && !fo.clip_cmn;
+  return fo.kind == FeatureKind::kMel && fo.log && !fo.clip_cmn && !fo.level_norm;  // level-relative frames do not add
 }
 
 int64_t writeNoiseBank(const PrepOptions& o, int64_t example_samples, int64_t example_frames) {

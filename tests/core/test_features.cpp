@@ -198,6 +198,33 @@ TEST_CASE("feature options round-trip through JSON and reject bad values", "[fea
   CHECK_THROWS_WITH(featureOptionsFromJson(bad), Catch::Contains("mel_scale"));
 }
 
+TEST_CASE("level normalisation round-trips through JSON, and headers without it load with it off", "[features][json]") {
+  FeatureOptions o;
+  o.level_norm = true;
+  o.level_lookahead_s = 4.5;
+  const json j = toJson(o);
+  CHECK(j.at("level_norm") == true);
+  FeatureOptions back = featureOptionsFromJson(j);
+  CHECK(back.level_norm);
+  CHECK(back.level_lookahead_s == 4.5);
+  CHECK(toJson(back) == j);
+  // models and datasets written before level normalisation have neither field
+  json old = j;
+  old.erase("level_norm");
+  old.erase("level_lookahead_s");
+  CHECK(toJson(FeatureOptions()).count("level_norm") == 0);
+  CHECK_FALSE(featureOptionsFromJson(old).level_norm);
+  json bad = j;
+  bad["level_lookahead_s"] = -1.0;
+  CHECK_THROWS_WITH(featureOptionsFromJson(bad), Catch::Contains("look-ahead"));
+  bad = j;
+  bad["kind"] = "mfcc";
+  CHECK_THROWS_WITH(featureOptionsFromJson(bad), Catch::Contains("level normalisation needs log-mel"));
+  bad = j;
+  bad["level_norm"] = "yes";
+  CHECK_THROWS(featureOptionsFromJson(bad));
+}
+
 TEST_CASE("clip preparation trims quiet ends and CMN centres each feature", "[features][clip]") {
   FeatureOptions o;
   o.trim_db = 40;

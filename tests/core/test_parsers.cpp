@@ -204,6 +204,7 @@ TEST_CASE("model headers are checked against themselves before the weights are r
     return readModelHeader(in, "m.pt", weights);
   };
   CHECK(header(listen).spec.arch == "gru");
+  CHECK_FALSE(header(listen).features.level_norm);  // written before level normalisation existed
   auto broken = [&](auto change) {
     ModelParts m = listen;
     change(m.header);

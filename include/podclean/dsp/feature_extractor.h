@@ -26,6 +26,7 @@ class OnlineFeatureExtractor {
 
  private:
   void emitReadyFrames();
+  void releaseFrames();  // level_norm: held frames whose reference level is known -> ready_
   FeatureOptions options_;
   struct Stages;
   std::unique_ptr<Stages> stages_;
@@ -35,6 +36,10 @@ class OnlineFeatureExtractor {
   int64_t samples_in_ = 0;
   bool finished_ = false;
   Matrix ready_;
+  struct Level;
+  std::unique_ptr<Level> level_;  // level_norm only
+  Matrix held_;                   // level_norm: frames waiting for their reference level
+  int64_t held_start_ = 0;        // stream index of held_'s first row
 };
 
 // Whole clip at options.sample_rate_hz -> [frames, numFeatures()].

@@ -34,6 +34,13 @@ struct FeatureOptions {
   int delta_order = 0;     // 0: none; 1: append deltas; 2: append deltas and delta-deltas
   bool clip_cmn = false;   // clips only: subtract each feature's mean over the clip (CMN)
   double trim_db = 0.0;    // clips only: trim leading/trailing audio quieter than peak - trim_db (0 = off)
+  // Level invariance (log-mel only): subtract from every frame a running
+  // reference level of the recording (dsp/frame_energy.h LevelTracker: its
+  // speech level, at least 20 dB above its noise floor), estimated over the
+  // frames up to level_lookahead_s after the frame. Scaling the input by any
+  // gain then leaves the features unchanged; memory stays flat.
+  bool level_norm = false;
+  double level_lookahead_s = 10.0;
 
   // Throws UsageError naming the field, its value and the fix.
   void Validate() const;
