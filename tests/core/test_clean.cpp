@@ -14,6 +14,7 @@
 #include "podclean/audio/audio_writer.h"
 #include "podclean/clean/cut_planner.h"
 #include "podclean/dsp/frame_energy.h"
+#include "podclean/io/model_header.h"
 #include "podclean/util/atomic_file.h"
 #include "test_util.h"
 
@@ -154,6 +155,36 @@ TEST_CASE("the energy method adapts to loud room tone and ignores the file's lev
                                  "--silence-db -45 --quiet");
   REQUIRE(r.exit_code == 0);
   for (const auto& [a, b] : e.gaps) CHECK(keptWithin(readCuts(dir / "ep100.wav.cuts.json"), a, b) == Approx(b - a));
+}
+
+TEST_CASE("the default model hears the same episode at -12 dB and +6 dB alike", "[clean][level]") {
+  // The shipped model reads level-normalised features (issue 16): its cuts must
+  // not depend on the file's absolute level.
+  const std::string model = std::string(PODCLEAN_TEST_DATA) + "/../../models/clean-default.pt";
+  std::ifstream in(model, std::ios::binary);
+  uint64_t weights = 0;
+  REQUIRE(readModelHeader(in, model, weights).features.level_norm);
+  testutil::TempDir dir("level");
+  Episode e = buildEpisode({0.8, 2.0, 3.0, 1.2}, -45);
+  std::vector<json> all;
+  for (double g : {0.0, -12.0, 6.0}) {
+    std::vector<float> audio = e.audio;
+    for (float& v : audio) v *= float(std::pow(10.0, g / 20));
+    const std::string name = "ep" + std::to_string(int(g + 100)) + ".wav";
+    writeMono(dir / name, audio.data(), int64_t(audio.size()), 16000, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+    auto r = testutil::runPodclean("clean " + (dir / name) + " --dry-run --cuts --shorten-pauses 0 --quiet");
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    all.push_back(readCuts(dir / (name + ".cuts.json")));
+  }
+  REQUIRE(!all[0]["cuts"].empty());
+  for (size_t k = 1; k < all.size(); ++k) {
+    INFO("gain " << (k == 1 ? "-12" : "+6") << " dB: " << all[k]["cuts"].dump() << " vs " << all[0]["cuts"].dump());
+    REQUIRE(all[k]["cuts"].size() == all[0]["cuts"].size());
+    for (size_t c = 0; c < all[0]["cuts"].size(); ++c)  // within a frame (float rounding of P near the threshold)
+      for (const char* edge : {"start", "end"})
+        CHECK(all[k]["cuts"][c][edge].get<double>() == Approx(all[0]["cuts"][c][edge].get<double>()).margin(0.011));
+  }
 }
 
 TEST_CASE("crossfades leave no jump and the output keeps rate, channels and format", "[clean]") {
