@@ -106,8 +106,9 @@ TEST_CASE("clean keeps every speech frame and shortens the gaps as asked", "[cle
       INFO("gap " << a << "-" << b);
       const double kept = keptWithin(cuts, a, b);
       // Shortened to 0.4 s measured from where the method hears speech end, which
-      // may be a little before or after this test's own "loud" boundary.
-      CHECK(kept <= 0.4 + 0.2);
+      // may be a little before or after this test's own "loud" boundary (30 dB
+      // below the peak; the default model was taught 35 dB, so it hears tails longer).
+      CHECK(kept <= 0.4 + 0.3);
       CHECK(kept >= 0.1);  // ...but not removed entirely
     }
     AudioReader output(out + "/ep.wav");
@@ -348,7 +349,7 @@ TEST_CASE("clean --review writes one page with the cuts, P(speech) and the audio
   const double duration = double(e.audio.size()) / 16000;
   CHECK(data["duration"].get<double>() == Approx(duration).margin(1e-3));
   CHECK(fromBase64(data["prob"]["b64"]).size() == Approx(duration / 0.01).margin(2));  // one P(speech) byte per frame
-  CHECK(data["prob"]["threshold"].get<double>() == Approx(0.15));
+  CHECK(data["prob"]["threshold"].get<double>() == Approx(0.10));
   CHECK(page.find("http://") == std::string::npos);
   CHECK(page.find("https://") == std::string::npos);
   // the audio: one MP3 piece that decodes to the whole file

@@ -10,7 +10,7 @@
 namespace podclean {
 
 struct CutOptions {
-  double threshold = 0.15;        // a frame is kept when P(keep) >= threshold
+  double threshold = 0.10;        // a frame is kept when P(keep) >= threshold (set for models/clean-default.pt)
   double hysteresis = 0.05;       // ...and stays kept until P(keep) < threshold - hysteresis
   double pad_before_s = 0.10;     // kept before each stretch of speech
   double pad_after_s = 0.15;      // kept after it (word endings, a trailing "s")
