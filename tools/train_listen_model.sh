@@ -10,6 +10,11 @@
 # instead trains a model for those words from synthetic voices only (espeak-ng and flite takes,
 # `prep --tts-keyword`), models/listen-tts-example.pt, and makes test streams from the real
 # recordings of the words in DATA_DIR/wakewords where there are some (never trained on).
+#
+# bash tools/train_listen_model.sh --commands [DATA_DIR] [WORK_DIR]
+# trains models/listen-commands.pt (stop, go, up, down, left, right: `listen --commands`) on the
+# Speech Commands recordings of DATA_DIR (both folders) plus espeak-ng/flite takes, holding one
+# speaker in five out whole (by a checksum of the speaker id): those make the test streams.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--tts" ]; then
@@ -59,6 +64,62 @@ if [ "${1:-}" = "--tts" ]; then
   $P prep "$W"/streams-train-tts/* -o "$W/streams-background" --task streams --subset test --streams 60 $STREAMS \
     --keywords-per-minute 0 --negatives-per-minute 16 --seed 4 --quiet
   echo "keyword-free held-out streams: $W/streams-background"
+  exit 0
+fi
+if [ "${1:-}" = "--commands" ]; then
+  DATA=$(realpath "${2:-../shared/data}")
+  W=${3:-/tmp/podclean-listen-commands}
+  P=build/podclean
+  WORDS="stop go up down left right"
+  rm -rf "$W" && mkdir -p "$W/background"
+  # Every Speech Commands take goes to train/ or test/ by its speaker, so no test voice is ever
+  # trained on; the six commands become keyword folders, the other words negatives.
+  for src in speech-commands speech-commands-test; do
+    for dir in "$DATA/$src"/*/; do
+      word=$(basename "$dir")
+      case " $WORDS " in *" $word "*) kind=keywords ;; *) kind=negatives/words ;; esac
+      for f in "$dir"*; do
+        take=$(basename "$f") && speaker=${take%%_*}
+        part=train && [ $(( $(printf %s "$speaker" | cksum | cut -d' ' -f1) % 5 )) -eq 0 ] && part=test
+        mkdir -p "$W/$part/$kind/$word" && ln -s "$f" "$W/$part/$kind/$word/${src}_$take"
+      done
+    done
+  done
+  # Synthetic voices of the commands (espeak-ng and flite: voices, speeds, pitches) join training.
+  TTS=() && for w in $WORDS; do TTS+=(--tts-keyword "$w"); done
+  $P prep -o "$W/tts-streams" --task streams "${TTS[@]}" --tts-takes ${TTS_TAKES:-60} --tts-dir "$W/tts" --streams 1 \
+    --negatives "$W/train/negatives" --background "$DATA/noise" --stream-seconds 10 --seed 5 --quiet
+  for w in $WORDS; do for f in "$W/tts/$w"/*; do ln -s "$f" "$W/train/keywords/$w/tts_$(basename "$f")"; done; done
+  # Negatives besides the other words: the wake words (a command must not fire on "computer"),
+  # ordinary phrases, digits, read sentences cut at their pauses.
+  for part in train test; do
+    ln -s "$DATA/not-wake-words" "$W/$part/negatives/not-wake-words"
+    for k in alexa computer jarvis; do ln -s "$DATA/wakewords/$k" "$W/$part/negatives/$k"; done
+    ln -s "$DATA/fsdd" "$W/$part/negatives/fsdd"
+  done
+  $P prep "$DATA/speech-prompts" "$DATA/speech-cv" -o "$W/phrases" --task split-silence --silence-db -45 \
+    --min-silence 0.25 --keep-silence 0.1 --quiet
+  for part in train test; do ln -s "$W/phrases" "$W/$part/negatives/phrases"; done
+  ln -s "$DATA/noise" "$W/background/noise"
+  ln -s "$DATA/music" "$W/background/music"
+  BG="--background $W/background --stream-seconds 60"
+  # The held-out speakers' takes are all test (--keyword-subset all); the shared negatives
+  # folders split by file (--subset), the words by speaker as above.
+  $P prep "$W"/train/keywords/* -o "$W/streams-train" --task streams --subset train --keyword-subset all \
+    --negatives "$W/train/negatives" $BG --streams ${STREAMS_TRAIN:-150} --keywords-per-minute 8 --negatives-per-minute 16 \
+    --seed 1 --quiet
+  $P prep "$W"/train/keywords/* -o "$W/streams-train-quiet" --task streams --subset train --keyword-subset all \
+    --negatives "$W/train/negatives" $BG --streams 30 --keywords-per-minute 0 --negatives-per-minute 16 --seed 3 --quiet
+  $P prep "$W"/test/keywords/* -o "$W/streams-test" --task streams --subset test --keyword-subset all \
+    --negatives "$W/test/negatives" $BG --streams 20 --keywords-per-minute 8 --negatives-per-minute 10 --seed 2 --quiet
+  $P prep "$W"/test/keywords/* -o "$W/streams-background" --task streams --subset test --keyword-subset all \
+    --negatives "$W/test/negatives" $BG --streams 60 --keywords-per-minute 0 --negatives-per-minute 16 --seed 4 --quiet
+  $P prep "$W/streams-train" "$W/streams-train-quiet" -o "$W/ds" --task frame --default-label background \
+    --labels "background,${WORDS// /,}" --window-seconds 10 --val 0.15 --test 0 --quiet
+  $P train "$W/ds" --arch gru --channels 32 --hidden 64 --layers 1 --kernel 5 --epochs ${EPOCHS:-15} --patience 4 \
+    --lr 3e-3 --class-weight-power 0.5 --time-masks 1 --freq-masks 1 --seed 1 --threads ${THREADS:-2} -o "$W/listen-commands.pt"
+  cp "$W/listen-commands.pt" models/listen-commands.pt
+  echo "held-out speakers' streams for bench/listen_bench.py: $W/streams-test $W/streams-background"
   exit 0
 fi
 DATA=$(realpath "${1:-../shared/data}")

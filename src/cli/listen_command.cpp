@@ -12,12 +12,14 @@
 #include <csignal>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "commands.h"
 #include "model_paths.h"
 #include "podclean/model/keyword_spotter.h"
 #include "podclean/realtime/capture.h"
+#include "podclean/realtime/command_gate.h"
 #include "podclean/util/error.h"
 
 extern char** environ;
@@ -34,6 +36,9 @@ struct ListenArgs {
   std::vector<std::string> exec;
   std::vector<std::string> keyword_thresholds;
   bool list_devices = false, json = false, no_verifier = false;
+  bool commands = false, commands_only = false;  // voice commands after the wake word, or alone
+  std::string command_model;
+  double command_window_s = 5.0, command_threshold = 0.6;
   CaptureOptions capture;
   SpotterOptions spotter;
 };
@@ -96,19 +101,65 @@ static void runListen(ListenArgs& a) {
     }
     a.spotter.keyword_thresholds[keyword] = value;
   }
-  const std::string model_path = a.model.empty() ? shippedModel("listen-default.pt") : a.model;
-  Model model = Model::load(model_path);
+  if (a.commands_only) a.commands = true;
+  if (a.commands_only && (!a.model.empty() || !a.verifier.empty()))
+    throw UsageError("--commands-only listens for commands alone: --model and --verifier do not apply");
+  if (!(a.command_window_s > 0 && a.command_window_s <= 60))
+    throw UsageError("--command-window: give 0..60 seconds");
+  // Each --keyword-threshold goes to the model that knows the keyword.
+  std::map<std::string, double> command_thresholds;
+  std::optional<Model> command_model;
+  const std::string command_path = a.command_model.empty() ? shippedModel("listen-commands.pt") : a.command_model;
+  if (a.commands) {
+    command_model = Model::load(command_path);
+    const auto& labels = command_model->meta().labels;
+    for (auto it = a.spotter.keyword_thresholds.begin(); it != a.spotter.keyword_thresholds.end();)
+      if (std::find(labels.begin(), labels.end(), it->first) != labels.end()) {
+        command_thresholds.insert(*it);
+        it = a.spotter.keyword_thresholds.erase(it);
+      } else {
+        ++it;
+      }
+  } else if (!a.command_model.empty()) {
+    throw UsageError("--command-model goes with --commands or --commands-only");
+  }
   setModelThreads(1);  // one frame at a time: threads only add overhead
-  KeywordSpotter spotter(model, model_path, a.spotter);
-  // The shipped verifier goes with the shipped keyword model; another model takes --verifier.
-  if (!a.verifier.empty() && a.no_verifier) throw UsageError("--verifier and --no-verifier: choose one");
-  const std::string verifier_path = !a.verifier.empty()            ? a.verifier
-                                    : a.model.empty() && !a.no_verifier ? shippedModel("listen-verify.pt")
-                                                                        : "";
-  if (!verifier_path.empty()) spotter.setVerifier(Model::load(verifier_path), verifier_path);
-  for (const auto& [keyword, command] : commands)
-    if (std::find(model.meta().labels.begin(), model.meta().labels.end(), keyword) == model.meta().labels.end())
-      throw UsageError("--exec: the model has no keyword '" + keyword + "'");
+
+  // The wake-word spotter, unless --commands-only.
+  std::optional<Model> wake_model;
+  std::unique_ptr<KeywordSpotter> wake;
+  if (!a.commands_only) {
+    const std::string model_path = a.model.empty() ? shippedModel("listen-default.pt") : a.model;
+    wake_model = Model::load(model_path);
+    wake = std::make_unique<KeywordSpotter>(*wake_model, model_path, a.spotter);
+    // The shipped verifier goes with the shipped keyword model; another model takes --verifier.
+    if (!a.verifier.empty() && a.no_verifier) throw UsageError("--verifier and --no-verifier: choose one");
+    const std::string verifier_path = !a.verifier.empty()            ? a.verifier
+                                      : a.model.empty() && !a.no_verifier ? shippedModel("listen-verify.pt")
+                                                                          : "";
+    if (!verifier_path.empty()) wake->setVerifier(Model::load(verifier_path), verifier_path);
+  } else if (!a.spotter.keyword_thresholds.empty()) {
+    throw UsageError("--keyword-threshold: the command model has no keyword '" + a.spotter.keyword_thresholds.begin()->first + "'");
+  }
+  // The command spotter (--commands): its detections act only inside the gate.
+  std::unique_ptr<KeywordSpotter> command;
+  if (command_model) {
+    SpotterOptions options = a.spotter;
+    options.threshold = a.command_threshold;
+    options.keyword_thresholds = command_thresholds;
+    command = std::make_unique<KeywordSpotter>(*command_model, command_path, options);
+    if (wake && command->sampleRate() != wake->sampleRate())
+      throw UsageError(command_path + ": its sample rate differs from the wake-word model's");
+  }
+  CommandGate gate(a.commands_only ? 0.0 : a.command_window_s);
+  KeywordSpotter& spotter = wake ? *wake : *command;  // sets the rate; reports levels and time
+
+  for (const auto& [keyword, cmd] : commands) {
+    bool known = false;
+    for (const std::optional<Model>* m : {&wake_model, &command_model})
+      if (*m) known = known || std::count((*m)->meta().labels.begin(), (*m)->meta().labels.end(), keyword);
+    if (!known) throw UsageError("--exec: no model here has the keyword '" + keyword + "'");
+  }
 
   AudioCapture capture(a.capture, spotter.sampleRate());
   std::signal(SIGINT, onSignal);
@@ -120,22 +171,35 @@ static void runListen(ListenArgs& a) {
   uint64_t reported_overruns = 0;
   int64_t detected = 0;
   auto last_status = std::chrono::steady_clock::now(), last_warning = last_status - std::chrono::seconds(10);
+  auto report = [&](const Detection& d) {
+    ++detected;
+    if (status) std::fprintf(stderr, "\r\033[K");
+    if (a.json) {
+      std::printf("{\"time\": %.3f, \"keyword\": \"%s\", \"score\": %.3f", d.time_s, d.keyword.c_str(), d.score);
+      if (d.verify_score >= 0) std::printf(", \"verify\": %.3f", d.verify_score);
+      std::printf("}\n");
+    } else {
+      std::printf("%.3f\t%s\t%.3f\n", d.time_s, d.keyword.c_str(), d.score);
+    }
+    std::fflush(stdout);
+    auto it = commands.find(d.keyword);
+    if (it != commands.end()) runCommand(it->second, d);
+  };
   capture.run(spotter.sampleRate(), g_stop, [&](const AudioCapture::Block& block) {
-    detections.clear();
-    spotter.accept(block.samples, block.count, detections);
-    for (const Detection& d : detections) {
-      ++detected;
-      if (status) std::fprintf(stderr, "\r\033[K");
-      if (a.json) {
-        std::printf("{\"time\": %.3f, \"keyword\": \"%s\", \"score\": %.3f", d.time_s, d.keyword.c_str(), d.score);
-        if (d.verify_score >= 0) std::printf(", \"verify\": %.3f", d.verify_score);
-        std::printf("}\n");
-      } else {
-        std::printf("%.3f\t%s\t%.3f\n", d.time_s, d.keyword.c_str(), d.score);
+    if (wake) {
+      detections.clear();
+      wake->accept(block.samples, block.count, detections);
+      for (const Detection& d : detections) {
+        report(d);
+        gate.wake(d.time_s);
       }
-      std::fflush(stdout);
-      auto it = commands.find(d.keyword);
-      if (it != commands.end()) runCommand(it->second, d);
+    }
+    if (command) {
+      detections.clear();
+      command->accept(block.samples, block.count, detections);
+      for (const Detection& d : detections)
+        if (gate.accept(d.time_s)) report(d);
+        else spdlog::debug("{:.3f} s: '{}' heard with no wake word before it: ignored", d.time_s, d.keyword);
     }
     const auto now = std::chrono::steady_clock::now();
     const uint64_t overruns = capture.overruns();
@@ -171,6 +235,7 @@ void addListenCommand(CLI::App& app) {
       "  podclean listen --exec computer='playerctl play-pause' --exec jarvis='echo note >> notes.txt'\n"
       "  podclean listen --input recording.flac --fast --json   # scan a recording\n"
       "  arecord -f S16_LE -c 1 -r 16000 -t raw | podclean listen --input -\n"
+      "  podclean listen --commands --exec stop='playerctl pause' --exec go='playerctl play'  # \"computer ... stop\"\n"
       "  podclean listen --udp 5005                             # raw s16le 16 kHz datagrams on 127.0.0.1:5005\n");
   sub->option_defaults()->always_capture_default();
   sub->add_option("--model", a.model, "Keyword model: gru frame model, or conv2d clip model on a sliding window (default: models/listen-default.pt)");
@@ -194,6 +259,13 @@ void addListenCommand(CLI::App& app) {
   sub->add_option("--smooth", a.spotter.smooth_frames, "Frames of score smoothing");
   sub->add_option("--window-hop", a.spotter.window_hop_frames,
                   "conv2d clip models: score the sliding clip-length window every this many frames");
+  sub->add_flag("--commands", a.commands,
+                "Voice commands (models/listen-commands.pt: stop, go, up, down, left, right) act within\n"
+                "--command-window seconds after a wake word, one command per wake word");
+  sub->add_flag("--commands-only", a.commands_only, "Voice commands with no wake word before them");
+  sub->add_option("--command-model", a.command_model, "Command model (default: models/listen-commands.pt)");
+  sub->add_option("--command-window", a.command_window_s, "Seconds after a wake word in which a command acts");
+  sub->add_option("--command-threshold", a.command_threshold, "Detect a command when its smoothed score reaches this");
   sub->add_option("--exec", a.exec, "KEYWORD=COMMAND: run COMMAND (sh -c) on each detection");
   sub->add_flag("--json", a.json, "JSON Lines output");
   sub->add_option("--ring-seconds", a.capture.ring_seconds, "Audio the ring buffer holds before dropping");

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -14,6 +15,7 @@
 #include "podclean/labels/label_track.h"
 #include "podclean/prep/dataset_builder.h"
 #include "podclean/prep/stream_synth.h"
+#include "podclean/realtime/command_gate.h"
 #include "podclean/util/atomic_file.h"
 #include "test_util.h"
 
@@ -94,6 +96,46 @@ TEST_CASE("listen refuses models that cannot spot keywords, and bad inputs", "[l
   CHECK(testutil::runPodclean(alexa + "--verifier " + models + "listen-verify.pt --no-verifier").exit_code == 2);
   CHECK(testutil::runPodclean(alexa + "--verify-threshold 1.5").exit_code == 2);
   CHECK(testutil::runPodclean(alexa + "--verify-hop 0").exit_code == 2);
+}
+
+TEST_CASE("a voice command acts only within its window after a wake word, once", "[listen][commands]") {
+  CommandGate gate(5.0);
+  CHECK_FALSE(gate.accept(3.0));  // no wake word yet: a podcast's own "go" does nothing
+  gate.wake(10.0);
+  CHECK_FALSE(gate.accept(10.0));  // not before or with the wake word itself
+  CHECK(gate.open(12.0));
+  CHECK(gate.accept(12.0));
+  CHECK_FALSE(gate.accept(12.5));  // one command per wake word
+  gate.wake(20.0);
+  CHECK_FALSE(gate.accept(25.5));  // past the window
+  gate.wake(30.0);
+  CHECK(gate.accept(35.0));        // the window's last moment still counts
+  CommandGate alone(0.0);          // --commands-only
+  CHECK(alone.accept(1.0));
+  CHECK(alone.accept(1.1));
+}
+
+TEST_CASE("listen --commands checks its options", "[listen][commands][errors]") {
+  const std::string alexa = "listen --input " + testutil::dataPath("keywords/alexa-108.flac") + " --fast --quiet ";
+  const std::string models = std::string(PODCLEAN_TEST_DATA) + "/../../models/";
+  auto r = testutil::runPodclean(alexa + "--command-model " + models + "listen-default.pt");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Catch::Contains("--command-model goes with --commands"));
+  r = testutil::runPodclean(alexa + "--commands-only --model " + models + "listen-default.pt");
+  CHECK(r.exit_code == 2);
+  CHECK(testutil::runPodclean(alexa + "--commands --command-window 0").exit_code == 2);
+  r = testutil::runPodclean(alexa + "--commands --command-model " + models + "clean-default.pt");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("clean-default.pt: listen needs a gru frame model"));
+  // The same model as wake word and commands: "alexa" wakes, and no command can act with it or before it.
+  r = testutil::runPodclean(alexa + "--json --commands --command-model " + models + "listen-default.pt");
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+  r = testutil::runPodclean(alexa + "--json --commands-only --command-model " + models + "listen-default.pt "
+                            "--exec nosuch=true");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Catch::Contains("no model here has the keyword 'nosuch'"));
 }
 
 TEST_CASE("stream synthesis labels the frames just after each keyword", "[listen][streams]") {

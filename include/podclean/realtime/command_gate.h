@@ -1,0 +1,37 @@
+// Voice commands the way smart speakers take them: a command ("stop", "go")
+// acts only within a few seconds after the wake word ("computer"), and only
+// once per wake word, so a podcast that says "go" or "up" does nothing.
+#pragma once
+#include <limits>
+
+namespace podclean {
+
+class CommandGate {
+ public:
+  // window_s <= 0: no wake word needed, every command acts (listen --commands-only).
+  explicit CommandGate(double window_s) : window_s_(window_s) {}
+
+  // A wake word was detected at stream time t: commands may follow until t + window.
+  void wake(double t) {
+    opened_at_ = t;
+    open_until_ = t + window_s_;
+  }
+
+  // A command detected at stream time t: true when it should act. Acting
+  // closes the window (one command per wake word).
+  bool accept(double t) {
+    if (window_s_ <= 0) return true;
+    if (t <= opened_at_ || t > open_until_) return false;
+    open_until_ = -std::numeric_limits<double>::infinity();
+    return true;
+  }
+
+  bool open(double t) const { return window_s_ <= 0 || (t > opened_at_ && t <= open_until_); }
+
+ private:
+  double window_s_;
+  double opened_at_ = -std::numeric_limits<double>::infinity();
+  double open_until_ = -std::numeric_limits<double>::infinity();
+};
+
+}  // namespace podclean
