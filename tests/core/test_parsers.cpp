@@ -116,6 +116,17 @@ TEST_CASE(".npy headers are checked against the file before anything is allocate
   CHECK_THROWS_WITH(npyFrom(v2), Catch::Contains("truncated"));
 }
 
+// Binds a UDP socket to a free loopback port and returns its address.
+static sockaddr_in bindLoopback(int fd) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  return addr;
+}
+
 TEST_CASE("UDP datagrams are received whole, and ones that are not s16le PCM are refused", "[parsers][udp]") {
   std::vector<float> out(kMaxDatagramBytes / 2);
   const uint8_t pcm[] = {0x00, 0x80, 0xff, 0x7f, 0x01, 0x00};
@@ -128,12 +139,7 @@ TEST_CASE("UDP datagrams are received whole, and ones that are not s16le PCM are
 
   // A 20000-byte datagram through a real socket (the old 8192-byte buffer cut it short in silence).
   const int rx = socket(AF_INET, SOCK_DGRAM, 0), tx = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  REQUIRE(bind(rx, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-  REQUIRE(getsockname(rx, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  const sockaddr_in addr = bindLoopback(rx);
   std::vector<uint8_t> sent(20000);
   for (size_t i = 0; i < sent.size(); ++i) sent[i] = uint8_t(i * 7);
   REQUIRE(sendto(tx, sent.data(), sent.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 20000);
@@ -148,12 +154,7 @@ TEST_CASE("UDP datagrams are received whole, and ones that are not s16le PCM are
 TEST_CASE("listen --udp delivers a large datagram whole and counts refused ones", "[parsers][udp][listen]") {
   // A free port: bind to port 0, read the number, let it go.
   const int probe = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  REQUIRE(bind(probe, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-  REQUIRE(getsockname(probe, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  const sockaddr_in addr = bindLoopback(probe);
   close(probe);
 
   CaptureOptions options;
