@@ -139,7 +139,7 @@ TEST_CASE("UDP datagrams are received whole, and ones that are not s16le PCM are
 
   // A 20000-byte datagram through a real socket (the old 8192-byte buffer cut it short in silence).
   const int rx = socket(AF_INET, SOCK_DGRAM, 0), tx = socket(AF_INET, SOCK_DGRAM, 0);
-  const sockaddr_in addr = bindLoopback(rx);
+  sockaddr_in addr = bindLoopback(rx);
   std::vector<uint8_t> sent(20000);
   for (size_t i = 0; i < sent.size(); ++i) sent[i] = uint8_t(i * 7);
   REQUIRE(sendto(tx, sent.data(), sent.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 20000);
@@ -154,7 +154,7 @@ TEST_CASE("UDP datagrams are received whole, and ones that are not s16le PCM are
 TEST_CASE("listen --udp delivers a large datagram whole and counts refused ones", "[parsers][udp][listen]") {
   // A free port: bind to port 0, read the number, let it go.
   const int probe = socket(AF_INET, SOCK_DGRAM, 0);
-  const sockaddr_in addr = bindLoopback(probe);
+  sockaddr_in addr = bindLoopback(probe);
   close(probe);
 
   CaptureOptions options;
