@@ -41,14 +41,23 @@ if [ "${1:-}" = "--tts" ]; then
     LABELS+=",$(echo "$p" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9]\+/_/g; s/^_//; s/_$//')"
   done
   $P prep -o "$W/streams-train" --task streams "${TTS[@]}" --tts-takes ${TTS_TAKES:-400} --subset train \
-    --streams ${STREAMS_TRAIN:-120} $STREAMS --keywords-per-minute 8 --negatives-per-minute 16 --seed 1 --quiet
+    --streams ${STREAMS_TRAIN:-200} $STREAMS --keywords-per-minute 8 --negatives-per-minute 16 --seed 1 --quiet
   $P prep "$W"/streams-train-tts/* -o "$W/streams-train-quiet" --task streams --subset train --streams 30 $STREAMS \
     --keywords-per-minute 0 --negatives-per-minute 16 --seed 3 --quiet
+  # Every training stream once as made and once through the channel chain (room, far field, mic
+  # colour, noise bed, band limit, MP3/Opus, level): synthetic voices are clean, real ones are not.
+  CHAIN="--channel-aug ${CHANNEL_AUG:-1}"
   $P prep "$W/streams-train" "$W/streams-train-quiet" -o "$W/ds" --task frame --default-label background \
-    --labels "$LABELS" --window-seconds 10 --val 0.15 --test 0 --quiet
-  $P train "$W/ds" --arch gru --channels 32 --hidden 64 --layers 1 --kernel 5 --epochs ${EPOCHS:-12} --patience 4 \
-    --lr 3e-3 --class-weight-power 0.5 --time-masks 1 --freq-masks 1 --seed 1 -o "$W/listen-tts.pt"
+    --labels "$LABELS" --window-seconds 10 --val 0.15 --test 0 $CHAIN --quiet
+  $P train "$W/ds" --arch gru --channels 32 --hidden 64 --layers 1 --kernel 5 --epochs ${EPOCHS:-16} --patience 5 \
+    --lr 3e-3 --class-weight-power 0.5 --time-masks 1 --freq-masks 1 --seed 1 --threads ${THREADS:-2} -o "$W/listen-tts.pt"
   cp "$W/listen-tts.pt" models/listen-tts-example.pt
+  # Its verifier, as for the default model: a conv2d on the 1.5 s that end just after each keyword.
+  $P prep "$W/streams-train" "$W/streams-train-quiet" -o "$W/verify-ds" --task keyword-windows --window-seconds 1.5 \
+    --negative-stride 0.75 --default-label background --labels "$LABELS" --val 0.15 --test 0 $CHAIN --quiet
+  $P train "$W/verify-ds" --arch conv2d --channels 16 --layers 3 --epochs 12 --patience 4 --lr 3e-3 --class-weight-power 0.5 \
+    --time-masks 1 --freq-masks 1 --select macro-f1 --seed 1 --threads ${THREADS:-2} -o "$W/listen-tts-verify.pt"
+  cp "$W/listen-tts-verify.pt" models/listen-tts-example-verify.pt
   # Real voices, never trained on: the words' recordings among held-out negatives, and an hour and
   # a half of negatives alone for false accepts.
   REAL=()
