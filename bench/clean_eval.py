@@ -11,6 +11,10 @@ pooled, for the neural model and for --method energy:
   breath/click/other/tone removed   the same, per kind of non-speech
   cut inside       speech segments that lost more than 20 ms
 
+The "oracle" row is no model at all: the episode's own speech labels through clean's cut
+rules (--pad-before, --pad-after, --min-cut: clean's defaults unless given after --), i.e.
+the best any frame model can reach with those settings.
+
 Usage: python3 bench/clean_eval.py [--data ../shared/data] [--work /tmp/podclean-clean-eval]
          [--episodes 6] [--seconds 180] [--tones -65,-58,-51,-44,-37,-30] [-- extra clean options]
 Always measured with --shorten-pauses 0 (a cut removes the whole pause).
@@ -126,6 +130,28 @@ def ratios(s):
     return r
 
 
+def option(extra, name, default):
+    """The value of a clean option among the extra arguments (--name V or --name=V)."""
+    for i, x in enumerate(extra):
+        if x == name and i + 1 < len(extra):
+            return float(extra[i + 1])
+        if x.startswith(name + "="):
+            return float(x.split("=", 1)[1])
+    return default
+
+
+def oracle_cuts(labels, duration, pad_before, pad_after, min_cut):
+    """Cuts a perfect speech detector would give under clean's padding and shortest cut."""
+    speech = merge([(a, b) for a, b, l in labels if l == "speech"])
+    cuts, start = [], 0.0
+    for a, b in speech + [(duration, duration)]:
+        end = a - pad_before if a < duration else duration
+        if end - start >= min_cut and end > start:
+            cuts.append({"start": start, "end": end})
+        start = b + pad_after
+    return cuts
+
+
 def run(cmd):
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if p.returncode != 0:
@@ -143,7 +169,7 @@ def main():
                     help="room-tone level of each episode (dBFS), cycled")
     ap.add_argument("--speech-db", default="-20", help="speech level (dBFS) or range A,B")
     ap.add_argument("--seed", type=int, default=11)
-    ap.add_argument("--methods", default="neural,energy")
+    ap.add_argument("--methods", default="neural,energy,oracle")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--reuse", action="store_true", help="keep episodes already in --work")
     ap.add_argument("extra", nargs="*", help="more options for clean (after --)")
@@ -167,6 +193,14 @@ def main():
     methods = a.methods.split(",")
     results = {}
     for m in methods:
+        if m == "oracle":
+            rules = [option(a.extra, "--pad-before", 0.1), option(a.extra, "--pad-after", 0.15),
+                     option(a.extra, "--min-cut", 0.3)]
+            for n in names:
+                labels = read_labels(os.path.join(eps, n + ".txt"))
+                duration = float(run(["soxi", "-D", os.path.join(eps, n + ".wav")]))
+                results[(m, n)] = score(labels, oracle_cuts(labels, duration, *rules), duration)
+            continue
         d = os.path.join(a.work, m)
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
