@@ -6,7 +6,8 @@
 # speech-commands-test: hundreds more), then prints the accuracy on the FSDD-named
 # recordings of TEST_DIR (other speakers), one line per architecture: "conv2d 95.0 %".
 # Usage: bash bench/fsdd_heldout.sh TRAIN_DIR TEST_DIR [WORK_DIR]
-# Environment: EXTRA_DIGITS (folders with zero/ .. nine/; "" = FSDD only), ARCHS,
+# Environment: EXTRA_DIGITS (folders with zero/ .. nine/; "" = FSDD only), TTS_TAKES (N > 0:
+# also N espeak-ng/flite takes of each digit word, from `prep --tts-keyword`), ARCHS,
 # THREADS (default 2), NPROC (>1: data-parallel ranks of THREADS each), CONV2D_OPTS, GRU_OPTS.
 # Leave-one-out over the four shared speakers: see the README's train section.
 set -euo pipefail
@@ -28,6 +29,17 @@ done
 pool="$W/pool" && rm -rf "$pool" && mkdir -p "$pool"
 fsdd_named "$TRAIN_DIR" | while read -r f; do ln -s "$(realpath "$f")" "$pool/"; done
 fsdd_named "$TEST_DIR" | while read -r f; do ln -s "$(realpath "$f")" "$pool/"; done
+if [ "${TTS_TAKES:-0}" -gt 0 ]; then  # synthetic voices, named like Speech Commands: tts_nohash_N
+  words=() && for w in zero one two three four five six seven eight nine; do words+=(--tts-keyword "$w"); done
+  mkdir -p "$W/tts-bg" && ln -sfn "$(realpath ../shared/data/noise)" "$W/tts-bg/noise"
+  nice -n 10 $P prep -o "$W/tts-streams" --task streams "${words[@]}" --tts-takes "$TTS_TAKES" --tts-dir "$W/tts" \
+    --streams 1 --background "$W/tts-bg" --stream-seconds 10 --quiet
+  for w in zero one two three four five six seven eight nine; do
+    mkdir -p "$W/tts-digits/$w"
+    for f in "$W/tts/$w"/*.wav; do n=${f##*-} && ln -sf "$f" "$W/tts-digits/$w/tts_nohash_${n%.wav}.wav"; done
+  done
+  EXTRA_DIGITS="$EXTRA_DIGITS $W/tts-digits"
+fi
 source_number=0
 for extra in $EXTRA_DIGITS; do  # {speaker}_nohash_{n} -> {digit}_sc{source}x{speaker}_{n}
   extra=$(realpath "$extra") digit=0 source_number=$((source_number + 1))
