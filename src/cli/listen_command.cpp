@@ -77,6 +77,11 @@ static std::pair<std::string, std::string> splitKeyword(const std::string& optio
   return {text.substr(0, eq), text.substr(eq + 1)};
 }
 
+static bool hasLabel(const Model& model, const std::string& label) {
+  const auto& labels = model.meta().labels;
+  return std::find(labels.begin(), labels.end(), label) != labels.end();
+}
+
 static void runListen(ListenArgs& a) {
   if (a.list_devices) return listInputDevices();
   // Checked before anything is sized from them: 0 aborted, negatives hung rounding the ring up.
@@ -112,9 +117,8 @@ static void runListen(ListenArgs& a) {
   const std::string command_path = a.command_model.empty() ? shippedModel("listen-commands.pt") : a.command_model;
   if (a.commands) {
     command_model = Model::load(command_path);
-    const auto& labels = command_model->meta().labels;
     for (auto it = a.spotter.keyword_thresholds.begin(); it != a.spotter.keyword_thresholds.end();)
-      if (std::find(labels.begin(), labels.end(), it->first) != labels.end()) {
+      if (hasLabel(*command_model, it->first)) {
         command_thresholds.insert(*it);
         it = a.spotter.keyword_thresholds.erase(it);
       } else {
@@ -154,12 +158,9 @@ static void runListen(ListenArgs& a) {
   CommandGate gate(a.commands_only ? 0.0 : a.command_window_s);
   KeywordSpotter& spotter = wake ? *wake : *command;  // sets the rate; reports levels and time
 
-  for (const auto& [keyword, cmd] : commands) {
-    bool known = false;
-    for (const std::optional<Model>* m : {&wake_model, &command_model})
-      if (*m) known = known || std::count((*m)->meta().labels.begin(), (*m)->meta().labels.end(), keyword);
-    if (!known) throw UsageError("--exec: no model here has the keyword '" + keyword + "'");
-  }
+  for (const auto& [keyword, cmd] : commands)
+    if (!(wake_model && hasLabel(*wake_model, keyword)) && !(command_model && hasLabel(*command_model, keyword)))
+      throw UsageError("--exec: no model here has the keyword '" + keyword + "'");
 
   AudioCapture capture(a.capture, spotter.sampleRate());
   std::signal(SIGINT, onSignal);

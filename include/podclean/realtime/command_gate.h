@@ -20,9 +20,8 @@ class CommandGate {
   // A command detected at stream time t: true when it should act. Acting
   // closes the window (one command per wake word).
   bool accept(double t) {
-    if (window_s_ <= 0) return true;
-    if (t <= opened_at_ || t > open_until_) return false;
-    open_until_ = -std::numeric_limits<double>::infinity();
+    if (!open(t)) return false;
+    open_until_ = -std::numeric_limits<double>::infinity();  // no effect with window_s <= 0
     return true;
   }
 
