@@ -29,12 +29,13 @@ done
 pool="$W/pool" && rm -rf "$pool" && mkdir -p "$pool"
 fsdd_named "$TRAIN_DIR" | while read -r f; do ln -s "$(realpath "$f")" "$pool/"; done
 fsdd_named "$TEST_DIR" | while read -r f; do ln -s "$(realpath "$f")" "$pool/"; done
+DIGIT_WORDS="zero one two three four five six seven eight nine"
 if [ "${TTS_TAKES:-0}" -gt 0 ]; then  # synthetic voices, named like Speech Commands: tts_nohash_N
-  words=() && for w in zero one two three four five six seven eight nine; do words+=(--tts-keyword "$w"); done
+  words=() && for w in $DIGIT_WORDS; do words+=(--tts-keyword "$w"); done
   mkdir -p "$W/tts-bg" && ln -sfn "$(realpath ../shared/data/noise)" "$W/tts-bg/noise"
   nice -n 10 $P prep -o "$W/tts-streams" --task streams "${words[@]}" --tts-takes "$TTS_TAKES" --tts-dir "$W/tts" \
     --streams 1 --background "$W/tts-bg" --stream-seconds 10 --quiet
-  for w in zero one two three four five six seven eight nine; do
+  for w in $DIGIT_WORDS; do
     mkdir -p "$W/tts-digits/$w"
     for f in "$W/tts/$w"/*.wav; do n=${f##*-} && ln -sf "$f" "$W/tts-digits/$w/tts_nohash_${n%.wav}.wav"; done
   done
@@ -43,7 +44,7 @@ fi
 source_number=0
 for extra in $EXTRA_DIGITS; do  # {speaker}_nohash_{n} -> {digit}_sc{source}x{speaker}_{n}
   extra=$(realpath "$extra") digit=0 source_number=$((source_number + 1))
-  for word in zero one two three four five six seven eight nine; do
+  for word in $DIGIT_WORDS; do
     for f in "$extra/$word"/*; do
       [ -e "$f" ] || continue
       take=${f##*/} && take=${take%.*}

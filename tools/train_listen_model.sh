@@ -125,8 +125,8 @@ if [ "${1:-}" = "--commands" ]; then
   $P prep "$W"/test/keywords/* -o "$W/streams-background" --task streams --subset test --keyword-subset all \
     --negatives "$W/test/negatives" $BG --streams 60 --keywords-per-minute 0 --negatives-per-minute 16 --seed 4 --quiet
   # A conv2d clip model on 1.5 s windows that end just after each command (its label) or anywhere
-  # else (background), which listen slides over the stream: on this CPU a gru over 10 s frame
-  # windows took 25 minutes an epoch, these windows a fraction of that.
+  # else (background), which listen slides over the stream. (A gru over 10 s frame windows took
+  # 25 minutes an epoch here while the machine was heavily loaded; about 1 minute when idle.)
   $P prep "$W/streams-train" "$W/streams-train-quiet" -o "$W/ds" --task keyword-windows --window-seconds 1.5 \
     --negative-stride ${NEGATIVE_STRIDE:-1.5} --default-label background --labels "background,${WORDS// /,}" \
     --val 0.15 --test 0 --quiet
