@@ -2,8 +2,9 @@
 # End-to-end speed and memory of `podclean clean` (decode, analyse, cut,
 # encode) on long files made by looping data/sample-episode.mp3 (speech with
 # pauses). Prints wall time, real-time factor and peak memory (max RSS).
-# Usage: bash bench/clean_bench.sh [WORK_DIR]   (needs sox and GNU time)
+# Usage: bash bench/clean_bench.sh [WORK_DIR]   (needs sox with MP3 support and GNU time)
 set -euo pipefail
+sox -h | grep -q "AUDIO FILE FORMATS:.* mp3" || { echo "clean_bench: sox cannot read or write MP3: apt-get install libsox-fmt-mp3" >&2; exit 1; }
 cd "$(dirname "$0")/.."
 W=${1:-/tmp/podclean-clean-bench}
 mkdir -p "$W"

@@ -40,7 +40,7 @@ from collections import defaultdict
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LABELS = ("music", "noise", "speech")
 DEBS = ["asterisk-core-sounds-fr-wav", "asterisk-core-sounds-it-wav", "asterisk-core-sounds-ru-wav",
-        "asterisk-moh-opsound-wav", "planetblupi-music-ogg", "frozen-bubble-data"]
+        "asterisk-moh-opsound-wav", "planetblupi-music-ogg", "frozen-bubble-data", "openttd-opensfx"]
 
 
 def run(cmd, **kw):
@@ -60,14 +60,81 @@ def pick(files, n):
 
 def fetch_debs(debs_dir):
     x = os.path.join(debs_dir, "x")
-    if os.path.isdir(os.path.join(x, "usr/share/planetblupi/music")):
-        return x
     os.makedirs(x, exist_ok=True)
     for p in DEBS:
+        done = os.path.join(x, f".extracted-{p}")
+        if os.path.exists(done) or (p != "openttd-opensfx" and os.path.isdir(os.path.join(x, "usr/share/planetblupi/music"))):
+            continue  # (folders extracted before the markers existed hold all the other packages)
         if not glob.glob(os.path.join(debs_dir, p + "_*.deb")):
             run(["apt-get", "download", p], cwd=debs_dir)
         run(["dpkg-deb", "-x", glob.glob(os.path.join(debs_dir, p + "_*.deb"))[0], x])
+        open(done, "w").close()
     return x
+
+
+def opensfx_sounds(x):
+    """The WAVs inside OpenTTD's opensfx.cat (vehicles, machinery, wind, crowds,
+    animals; CC-BY-3.0 / CC0, CC-BY-SA-3.0 as a set), extracted once as files.
+    The .cat is a table of (offset, size) pairs, then per sound a name length
+    byte, the name (its credit line) and a RIFF WAV."""
+    out = os.path.join(x, "opensfx-wav")
+    if not os.path.isdir(out):
+        data = open(os.path.join(x, "usr/share/games/openttd/baseset/opensfx/opensfx.cat"), "rb").read()
+        tmp = out + ".tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.makedirs(tmp)
+        count = (int.from_bytes(data[0:4], "little") & 0x7FFFFFFF) // 8
+        with open(os.path.join(tmp, "CREDITS.txt"), "w") as credits:
+            for i in range(count):
+                off = int.from_bytes(data[8 * i:8 * i + 4], "little") & 0x7FFFFFFF
+                size = int.from_bytes(data[8 * i + 4:8 * i + 8], "little")
+                name_len = data[off]
+                wav = data[off + 1 + name_len:off + size]
+                if wav[:4] != b"RIFF" or len(wav) < 44 + 44100:  # the empty slots and sounds under 0.5 s
+                    continue
+                with open(os.path.join(tmp, f"sfx{i:02d}.wav"), "wb") as f:
+                    f.write(wav)
+                credits.write(f"sfx{i:02d}.wav: " + data[off + 1:off + 1 + name_len].rstrip(b"\0").decode("latin-1") + "\n")
+        os.rename(tmp, out)
+    return glob.glob(os.path.join(out, "*.wav"))
+
+
+# Synthetic noise beds: colours, mains hum, fans, HVAC, wind, traffic rumble, hiss, rain.
+# Each is a mix of sox `synth 30 <generator> [effects]` parts, and a held-out unit of its own.
+SYNTHETIC_NOISE = {
+    "white": [["whitenoise"]],
+    "pink": [["pinknoise"]],
+    "brown": [["brownnoise"]],
+    "hum50": [["sine", "50"], ["sine", "100", "vol", "0.7"], ["sine", "150", "vol", "0.5"], ["sine", "250", "vol", "0.3"],
+              ["pinknoise", "vol", "0.1"]],
+    "hum60": [["sine", "60"], ["sine", "120", "vol", "0.5"], ["sine", "180", "vol", "0.5"], ["brownnoise", "vol", "0.3"]],
+    "fan": [["brownnoise", "bandpass", "300", "400h", "tremolo", "11", "20"], ["sine", "88", "vol", "0.05"]],
+    "hvac": [["pinknoise", "lowpass", "700", "lowpass", "700"], ["sine", "117", "vol", "0.05"]],
+    "wind": [["brownnoise", "lowpass", "900", "tremolo", "0.3", "80"]],
+    "rumble": [["brownnoise", "lowpass", "200", "tremolo", "0.15", "60"], ["pinknoise", "vol", "0.05"]],
+    "hiss": [["whitenoise", "highpass", "3000"]],
+    "vent": [["pinknoise", "bandpass", "1500", "2000h", "tremolo", "0.7", "30"]],
+    "rain": [["whitenoise", "highpass", "1200", "tremolo", "37", "90", "tremolo", "13", "70"], ["brownnoise", "vol", "0.2"]],
+}
+
+
+def synthetic_noise(x):
+    out = os.path.join(x, "synthetic-noise")
+    if not os.path.isdir(out):
+        tmp = out + ".tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.makedirs(tmp)
+        for name, parts in SYNTHETIC_NOISE.items():
+            files = []
+            for i, (generator, *effects) in enumerate(parts):
+                files.append(os.path.join(tmp, f"{name}.part{i}.wav"))
+                run(["sox", "-R", "-n", "-r", "16000", "-c", "1", "-b", "16", files[-1], "synth", "30", generator] + effects
+                    + ["norm", "-3"])
+            run(["sox"] + (["-m"] if len(files) > 1 else []) + files + [os.path.join(tmp, name + ".wav"), "norm", "-6"])
+            for f in files:
+                os.remove(f)
+        os.rename(tmp, out)
+    return glob.glob(os.path.join(out, "*.wav"))
 
 
 def catalogue(data, x):
@@ -98,6 +165,8 @@ def catalogue(data, x):
     # Noise: each recording a unit; all key presses one unit.
     add("noise", "noise", glob.glob(f"{data}/noise/*.flac"), base)
     add("keyboard", "noise", glob.glob(f"{data}/keyboard/*.flac"), lambda f: "all")
+    add("opensfx", "noise", opensfx_sounds(x), base)
+    add("synthetic-noise", "noise", synthetic_noise(x), base)
     return rows
 
 
@@ -376,6 +445,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="eval: as recorded only (no telephone / quiet copies)")
     ap.add_argument("--report", action="store_true", help="eval: only print the table of the folds scored so far")
     ap.add_argument("--model", help="eval: score this model on every fold instead of training (not held out!)")
+    ap.add_argument("--reuse-models", action="store_true", help="eval: score each fold's model.pt from an earlier run")
     args = ap.parse_args()
     data = os.path.realpath(args.data)
     pc = os.path.realpath(args.podclean)
@@ -384,7 +454,8 @@ def main():
     stage = os.path.join(args.work, "stage")
     recs = convert(catalogue(data, x), stage)
     caps = {"default": 250, "librispeech": 900, "speech-cv": 60, "planetblupi": 600, "frozen-bubble": 180,
-            "songs": 360, "moh-opsound": 300, "noise": 600, "keyboard": 200}
+            "songs": 360, "moh-opsound": 300, "noise": 600, "keyboard": 200, "opensfx": 300,
+            "synthetic-noise": 360}
     chosen = pieces(pc, recs, stage, caps)
     counts = {s: len(r) for s, r in chosen.items()}
     print("training pieces per source:", json.dumps(counts), flush=True)
@@ -411,7 +482,7 @@ def main():
         os.makedirs(w, exist_ok=True)
         held = sorted(g for g in all_groups if fold_of[g] == k)
         model = args.model or os.path.join(w, "model.pt")
-        if not args.model:
+        if not args.model and not (args.reuse_models and os.path.exists(model)):
             ds = build_training(pc, chosen, all_groups - set(held), w, k + 1, args)
             train(pc, ds, model, args)
         print(f"fold {k}: held out {len(held)} units: " + ", ".join(held[:40]) + (" ..." if len(held) > 40 else ""),
