@@ -15,6 +15,7 @@ void SegmentOptions::Validate() const {
   if (min_segment_s < 0) throw UsageError("--min-segment must be >= 0");
   if (silence_db >= 0) throw UsageError("--silence-db must be below 0 dBFS");
   if (floor_margin_db < 0) throw UsageError("--silence-margin must be >= 0 dB");
+  if (!(quiet_label_prob >= 0 && quiet_label_prob <= 1)) throw UsageError("--quiet-label-prob must be in [0, 1]");
 }
 
 double silenceThresholdDb(const Timeline& tl, const SegmentOptions& o) {
@@ -39,8 +40,11 @@ std::vector<Segment> segmentTimeline(const Timeline& tl, const SegmentOptions& o
   names.push_back("silence");
   // Emission log-probabilities: quiet steps are silence, loud ones are the model's.
   const double silence_db = silenceThresholdDb(tl, o);
+  const int quiet_class = int(std::find(names.begin(), names.end() - 1, o.quiet_label) - names.begin());
   auto emission = [&](int64_t t, int s) {
-    const bool quiet = tl.level_db[size_t(t)] < silence_db;
+    const float level = tl.level_db[size_t(t)];
+    const bool quiet_but_kept = quiet_class < classes && level >= o.silence_db && tl.probs.at(t, quiet_class) >= o.quiet_label_prob;
+    const bool quiet = level < silence_db && !quiet_but_kept;
     if (s == classes) return quiet ? 0.0 : -1e3;
     return quiet ? -1e3 : std::log(std::max(1e-6, double(tl.probs.at(t, s))));
   };

@@ -132,6 +132,11 @@ void addClassifyCommand(CLI::App& app) {
   sub->add_option("--silence-db", a.segments.silence_db, "Steps quieter than this (dBFS RMS) are always silence");
   sub->add_option("--silence-margin", a.segments.floor_margin_db,
                   "Steps within this of the file's noise floor are silence (dB; 0: only --silence-db)");
+  sub->add_option("--quiet-label", a.segments.quiet_label,
+                  "A step within --silence-margin of the floor keeps this label when the model is sure of it "
+                  "(quiet passages of music); empty: off")
+      ->capture_default_str();
+  sub->add_option("--quiet-label-prob", a.segments.quiet_label_prob, "How sure (0..1)")->capture_default_str();
   sub->add_option("--switch-cost", a.segments.switch_cost, "Smoothing: cost of changing label (log-probability)");
   sub->add_option("--min-segment", a.segments.min_segment_s, "Shorter segments merge into a neighbour (s)");
   sub->callback([args] { runClassify(*args); });

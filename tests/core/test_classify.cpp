@@ -218,3 +218,32 @@ TEST_CASE("silence is relative to the file: quiet speech stays, a noisy room's p
   CHECK(seconds(steady, "silence") == Approx(0.0));
   CHECK(silenceThresholdDb(timeline(-40, -41), relative) == Approx(relative.silence_db));
 }
+
+TEST_CASE("a quiet passage of music stays music; quiet steps the model calls anything else are silence", "[classify][segmenter]") {
+  // 10 s of 0.25 s steps: a soft intro (seconds 0-2, -45 dBFS), then music at -15 dBFS
+  // with a pause at second 6 (-48 dBFS) where the model calls it noise.
+  Timeline tl;
+  tl.step_s = 0.25;
+  tl.duration_s = 10;
+  tl.labels = {"music", "noise"};
+  tl.probs = Matrix(40, 2);
+  for (int t = 0; t < 40; ++t) {
+    const bool intro = t < 8, pause = t / 4 == 6;
+    tl.level_db.push_back(intro ? -45.f : pause ? -48.f : -15.f);
+    tl.probs.at(t, 0) = pause ? 0.2f : 0.8f;
+    tl.probs.at(t, 1) = 1 - tl.probs.at(t, 0);
+  }
+  auto seconds = [](const std::vector<Segment>& segments, const std::string& label) {
+    double s = 0;
+    for (const auto& seg : segments) s += seg.label == label ? seg.end_s - seg.start_s : 0;
+    return s;
+  };
+  const SegmentOptions defaults;
+  auto kept = segmentTimeline(tl, defaults);
+  CHECK(seconds(kept, "music") == Approx(9.0));
+  CHECK(seconds(kept, "silence") == Approx(1.0));
+  SegmentOptions off = defaults;
+  off.quiet_label.clear();
+  auto gated = segmentTimeline(tl, off);
+  CHECK(seconds(gated, "silence") == Approx(3.0));  // the intro too
+}

@@ -30,6 +30,12 @@ struct SegmentOptions {
   double silence_db = -70.0;       // steps quieter than this are always "silence"
   double floor_margin_db = 6.0;    // 0: only the silence_db gate
   double min_range_db = 15.0;
+  // Music has quiet passages (intros, fades, a soft verse) that sit near a
+  // song's floor: a step under the relative gate (but above silence_db) keeps
+  // this label when the model gives it at least quiet_label_prob. Pauses in
+  // speech or a room's noise are not affected. Empty: off.
+  std::string quiet_label = "music";
+  double quiet_label_prob = 0.5;
   double switch_cost = 4.0;        // Viterbi: log-probability cost of changing label
   double min_segment_s = 0.5;      // shorter segments merge into a neighbour
   void Validate() const;
