@@ -285,7 +285,7 @@ def build_training(podclean, chosen, train_groups, w, seed, args):
            "--group-from-name", "{group}__{rest}", "--group-split", "--val", "0.1", "--test", "0",
            "--seed", str(seed), "--augment", str(args.augment), "--aug-gain-db", "10", "--aug-shift-ms", "300", "--quiet"]
     if args.channel_aug:
-        cmd += ["--channel-aug", str(args.channel_aug), "--noise-dir", beds]
+        cmd += ["--channel-aug", str(args.channel_aug), "--noise-dir", beds, "--channel-level-min", str(args.channel_level_min)]
     run(cmd)
     return ds
 
@@ -436,6 +436,8 @@ def main():
     ap.add_argument("--mixes", type=int, default=200, help="speech-over-music pieces")
     ap.add_argument("--augment", type=int, default=0)
     ap.add_argument("--channel-aug", type=int, default=1, help="channel-chain copies per piece (prep --channel-aug)")
+    ap.add_argument("--channel-level-min", type=float, default=-65,
+                    help="quietest level of the channel-chain copies (dBFS): quiet recordings are still speech or music")
     ap.add_argument("--channels", type=int, default=8)
     ap.add_argument("--layers", type=int, default=3)
     ap.add_argument("--epochs", type=int, default=12)

@@ -219,7 +219,7 @@ TEST_CASE("silence is relative to the file: quiet speech stays, a noisy room's p
   CHECK(silenceThresholdDb(timeline(-40, -41), relative) == Approx(relative.silence_db));
 }
 
-TEST_CASE("a quiet passage of music stays music; quiet steps the model calls anything else are silence", "[classify][segmenter]") {
+TEST_CASE("a quiet passage of music stays music, and quiet steps the model calls anything else are silence", "[classify][segmenter]") {
   // 10 s of 0.25 s steps: a soft intro (seconds 0-2, -45 dBFS), then music at -15 dBFS
   // with a pause at second 6 (-48 dBFS) where the model calls it noise.
   Timeline tl;
