@@ -282,8 +282,13 @@ def build_training(podclean, chosen, train_groups, w, seed, args):
     ds = os.path.join(w, "ds")
     shutil.rmtree(ds, ignore_errors=True)
     cmd = [podclean, "prep", raw, "-o", ds, "--task", "clip", "--clip-seconds", "1",
-           "--group-from-name", "{group}__{rest}", "--group-split", "--val", "0.1", "--test", "0",
+           "--group-from-name", "{group}__{rest}", "--val", "0.1", "--test", "0",
            "--seed", str(seed), "--augment", str(args.augment), "--aug-gain-db", "10", "--aug-shift-ms", "300", "--quiet"]
+    # A fold's validation holds out whole units, like its test. The final model's
+    # holds out random pieces: a whole-unit split put every key press (one unit) in
+    # validation, so the shipped model never heard one and stopped on that.
+    if args.mode != "train":
+        cmd += ["--group-split"]
     if args.channel_aug:
         cmd += ["--channel-aug", str(args.channel_aug), "--noise-dir", beds, "--channel-level-min", str(args.channel_level_min)]
     run(cmd)
@@ -294,9 +299,11 @@ def train(podclean, ds, out, args):
     cmd = [podclean, "train", ds, "--arch", "conv2d", "--channels", str(args.channels), "--layers", str(args.layers),
            "--epochs", str(args.epochs), "--patience", str(args.patience), "--seed", "1", "--threads", str(args.threads),
            "-o", out] + args.train_args.split()
-    log = run(cmd)
-    with open(out + ".log", "w") as f:
-        f.write(log)
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"failed ({r.returncode}): {' '.join(cmd)}\n{r.stderr[-3000:]}")
+    with open(out + ".log", "w") as f:  # podclean train logs its epochs on stderr
+        f.write(r.stdout + r.stderr)
 
 
 # ---- scoring ----
