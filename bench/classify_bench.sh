@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# classify: speed (real-time factor) on a one-hour file of real speech, music
-# and noise, and the default model's accuracy per class on held-out clips.
+# classify: speed (real-time factor) and peak memory on a one-hour file of real
+# speech, music and noise. Held-out accuracy: bench/classify_eval.sh.
 # Usage: bash bench/classify_bench.sh [DATA_DIR] [WORK_DIR]   (DATA_DIR: ../shared/data)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,9 +24,3 @@ seconds=$(soxi -D "$W/hour.wav")
 read -r wall rss < "$W/time.txt"
 python3 -c "print(f'classify {$seconds:.0f} s of audio: {$wall:.2f} s wall, {$seconds/$wall:.0f}x real time, peak {$rss/1024:.0f} MB')"
 echo "segments: $(($(wc -l < "$W/hour.csv") - 1))"
-if [ -f /tmp/podclean-classify-model/ds/manifest.json ]; then
-  echo "held-out clips (test split of tools/train_classify_model.sh):"
-  $P train /tmp/podclean-classify-model/ds --evaluate models/classify-default.pt --split test
-else
-  echo "(run tools/train_classify_model.sh first for the per-class accuracy on held-out clips)"
-fi
