@@ -63,8 +63,8 @@ def fetch_debs(debs_dir):
     os.makedirs(x, exist_ok=True)
     for p in DEBS:
         done = os.path.join(x, f".extracted-{p}")
-        if os.path.exists(done) or (p != "openttd-opensfx" and os.path.isdir(os.path.join(x, "usr/share/planetblupi/music"))):
-            continue  # (folders extracted before the markers existed hold all the other packages)
+        if os.path.exists(done):
+            continue
         if not glob.glob(os.path.join(debs_dir, p + "_*.deb")):
             run(["apt-get", "download", p], cwd=debs_dir)
         run(["dpkg-deb", "-x", glob.glob(os.path.join(debs_dir, p + "_*.deb"))[0], x])
