@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end speed and memory of `podclean clean` (decode, analyse, cut,
-# encode) on long files made by looping data/sample-episode.mp3 (speech with
-# pauses). Prints wall time, real-time factor and peak memory (max RSS).
+# encode) on long 44.1 kHz stereo files made by looping data/sample-episode.mp3
+# (speech with pauses; issue 16 asks >= 700x on the 1 h WAV, flat memory 1 h vs 3 h). Prints wall time, real-time factor and peak memory (max RSS).
 # Usage: bash bench/clean_bench.sh [WORK_DIR]   (needs sox with MP3 support and GNU time)
 set -euo pipefail
 sox -h | grep -q "AUDIO FILE FORMATS:.* mp3" || { echo "clean_bench: sox cannot read or write MP3: apt-get install libsox-fmt-mp3" >&2; exit 1; }
@@ -11,13 +11,13 @@ mkdir -p "$W"
 P=build/podclean
 make_long() {  # $1 hours, $2 output
   [ -f "$2" ] && return
-  [ -f "$W/one.wav" ] || sox data/sample-episode.mp3 -r 44100 -c 1 -b 16 "$W/one.wav"
-  local reps=$(python3 -c "import math; print(math.ceil($1 * 3600 / $(soxi -D "$W/one.wav")) + 1)")
-  sox "$W/one.wav" "$2" repeat $((reps - 1)) trim 0 $(($1 * 3600))
+  [ -f "$W/one-stereo.wav" ] || sox data/sample-episode.mp3 -r 44100 -c 2 -b 16 "$W/one-stereo.wav"
+  local reps=$(python3 -c "import math; print(math.ceil($1 * 3600 / $(soxi -D "$W/one-stereo.wav")) + 1)")
+  sox "$W/one-stereo.wav" "$2" repeat $((reps - 1)) trim 0 $(($1 * 3600))
 }
-make_long 1 "$W/hour.wav"
-make_long 3 "$W/three-hours.wav"
-[ -f "$W/hour.mp3" ] || sox "$W/hour.wav" -C 96 "$W/hour.mp3"
+make_long 1 "$W/hour-stereo.wav"
+make_long 3 "$W/three-hours-stereo.wav"
+[ -f "$W/hour-stereo.mp3" ] || sox "$W/hour-stereo.wav" -C 128 "$W/hour-stereo.mp3"
 run() {  # $1 label, $2 input, $3 audio seconds, rest: extra options
   local label=$1 input=$2 seconds=$3; shift 3
   rm -rf "$W/out"
@@ -28,7 +28,7 @@ run() {  # $1 label, $2 input, $3 audio seconds, rest: extra options
 echo "podclean clean, $(nproc) cores, $(date -u +%F)"
 /usr/bin/time -f "%M" -o "$W/time.txt" $P --version >/dev/null
 echo "baseline: the binary alone (LibTorch, BLAS loaded) peaks at $(( $(cat "$W/time.txt") / 1024 )) MB"
-run "1 h WAV 44.1 kHz, neural" "$W/hour.wav" 3600
-run "1 h WAV 44.1 kHz, energy" "$W/hour.wav" 3600 --method energy
-run "1 h MP3 44.1 kHz, neural" "$W/hour.mp3" 3600
-run "3 h WAV 44.1 kHz, neural" "$W/three-hours.wav" 10800
+run "1 h WAV 44.1 kHz stereo, neural" "$W/hour-stereo.wav" 3600
+run "1 h WAV 44.1 kHz stereo, energy" "$W/hour-stereo.wav" 3600 --method energy
+run "1 h MP3 44.1 kHz stereo, neural" "$W/hour-stereo.mp3" 3600
+run "3 h WAV 44.1 kHz stereo, neural" "$W/three-hours-stereo.wav" 10800

@@ -91,6 +91,12 @@ int64_t AudioReader::readMono(std::vector<float>& out, int64_t max_frames) {
   int64_t got = readInterleaved(interleaved_, max_frames);
   out.resize(size_t(got));
   const int c = info_.channels;
+  if (c == 2) {  // the common case, in a loop the compiler vectorises (x 0.5 is exact, as / 2 is)
+    const float* in = interleaved_.data();
+    float* mono = out.data();
+    for (int64_t i = 0; i < got; ++i) mono[i] = (in[2 * i] + in[2 * i + 1]) * 0.5f;
+    return got;
+  }
   for (int64_t i = 0; i < got; ++i) {
     float sum = 0.f;
     for (int k = 0; k < c; ++k) sum += interleaved_[size_t(i * c + k)];
