@@ -9,4 +9,4 @@ cd "$(dirname "$0")/.."
 DATA=${1:-../shared/data}
 W=${2:-/tmp/podclean-classify-recipe}
 shift $(( $# > 2 ? 2 : $# ))
-exec python3 tools/classify_recipe.py eval --data "$DATA" --work "$W" --channel-aug 1 --augment 0 --epochs 18 --patience 5 --train-args="--class-weight-power 0.5" "$@"
+exec python3 tools/classify_recipe.py eval --data "$DATA" --work "$W" "$@"

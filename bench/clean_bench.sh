@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end speed and memory of `podclean clean` (decode, analyse, cut,
 # encode) on long 44.1 kHz stereo files made by looping data/sample-episode.mp3
-# (speech with pauses; issue 16 asks >= 700x on the 1 h WAV, flat memory 1 h vs 3 h). Prints wall time, real-time factor and peak memory (max RSS).
+# (speech with pauses; issue 16 asks >= 700x on the 1 h WAV, flat memory 1 h vs
+# 3 h). Prints wall time, real-time factor and peak memory (max RSS).
 # Usage: bash bench/clean_bench.sh [WORK_DIR]   (needs sox with MP3 support and GNU time)
 set -euo pipefail
 sox -h | grep -q "AUDIO FILE FORMATS:.* mp3" || { echo "clean_bench: sox cannot read or write MP3: apt-get install libsox-fmt-mp3" >&2; exit 1; }

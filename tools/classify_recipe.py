@@ -43,11 +43,11 @@ DEBS = ["asterisk-core-sounds-fr-wav", "asterisk-core-sounds-it-wav", "asterisk-
         "asterisk-moh-opsound-wav", "planetblupi-music-ogg", "frozen-bubble-data", "openttd-opensfx"]
 
 
-def run(cmd, **kw):
+def run(cmd, with_stderr=False, **kw):
     r = subprocess.run(cmd, capture_output=True, text=True, **kw)
     if r.returncode != 0:
         sys.exit(f"failed ({r.returncode}): {' '.join(cmd)}\n{r.stderr[-3000:]}")
-    return r.stdout
+    return r.stdout + r.stderr if with_stderr else r.stdout
 
 
 def stable(s):  # deterministic pseudo-random order, independent of Python's hash seed
@@ -299,11 +299,9 @@ def train(podclean, ds, out, args):
     cmd = [podclean, "train", ds, "--arch", "conv2d", "--channels", str(args.channels), "--layers", str(args.layers),
            "--epochs", str(args.epochs), "--patience", str(args.patience), "--seed", "1", "--threads", str(args.threads),
            "-o", out] + args.train_args.split()
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"failed ({r.returncode}): {' '.join(cmd)}\n{r.stderr[-3000:]}")
-    with open(out + ".log", "w") as f:  # podclean train logs its epochs on stderr
-        f.write(r.stdout + r.stderr)
+    log = run(cmd, with_stderr=True)  # podclean train logs its epochs on stderr
+    with open(out + ".log", "w") as f:
+        f.write(log)
 
 
 # ---- scoring ----
@@ -447,10 +445,12 @@ def main():
                     help="quietest level of the channel-chain copies (dBFS): quiet recordings are still speech or music")
     ap.add_argument("--channels", type=int, default=8)
     ap.add_argument("--layers", type=int, default=3)
-    ap.add_argument("--epochs", type=int, default=12)
-    ap.add_argument("--patience", type=int, default=4)
+    # The defaults are the shipped recipe: train_classify_model.sh and classify_eval.sh
+    # pass none of these, so the model and its measurement cannot drift apart.
+    ap.add_argument("--epochs", type=int, default=18)
+    ap.add_argument("--patience", type=int, default=5)
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--train-args", default="")
+    ap.add_argument("--train-args", default="--class-weight-power 0.5", help="more podclean train options")
     ap.add_argument("--quick", action="store_true", help="eval: as recorded only (no telephone / quiet copies)")
     ap.add_argument("--report", action="store_true", help="eval: only print the table of the folds scored so far")
     ap.add_argument("--model", help="eval: score this model on every fold instead of training (not held out!)")

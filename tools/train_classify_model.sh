@@ -8,7 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${1:-../shared/data}
 W=${2:-/tmp/podclean-classify-recipe}
-python3 tools/classify_recipe.py train --data "$DATA" --work "$W" -o "$W/classify-default.pt" \
-  --channel-aug 1 --augment 0 --epochs 18 --patience 5 --train-args="--class-weight-power 0.5"
+python3 tools/classify_recipe.py train --data "$DATA" --work "$W" -o "$W/classify-default.pt"
 cp "$W/classify-default.pt" models/classify-default.pt
 cp "$W/classify-default.pt.log" models/classify-default.train-log.txt
