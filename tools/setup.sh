@@ -17,6 +17,7 @@ PACKAGES=(
   # plugin) and prep --tts-keyword's voices
   pulseaudio pulseaudio-utils libasound2-plugins espeak-ng flite
   clang libclang-rt-14-dev  # tools/fuzz.sh: libFuzzer and the sanitizers' runtimes
+  sox libsox-fmt-all  # the model recipes (tools/*_recipe.py, train_*_model.sh) and bench/ mix and convert with it
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
