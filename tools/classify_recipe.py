@@ -40,9 +40,7 @@ from collections import defaultdict
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LABELS = ("music", "noise", "speech")
 DEBS = ["asterisk-core-sounds-fr-wav", "asterisk-core-sounds-it-wav", "asterisk-core-sounds-ru-wav",
-        "asterisk-moh-opsound-wav", "planetblupi-music-ogg", "frozen-bubble-data", "openttd-opensfx",
-        "lincity-ng-data", "extremetuxracer-data", "tuxpaint-data", "fretsonfire-songs-muldjord",
-        "fretsonfire-songs-sectoid"]
+        "asterisk-moh-opsound-wav", "planetblupi-music-ogg", "frozen-bubble-data", "openttd-opensfx"]
 
 
 def run(cmd, with_stderr=False, **kw):
@@ -97,24 +95,6 @@ def opensfx_sounds(x):
                 with open(os.path.join(tmp, f"sfx{i:02d}.wav"), "wb") as f:
                     f.write(wav)
                 credits.write(f"sfx{i:02d}.wav: " + data[off + 1:off + 1 + name_len].rstrip(b"\0").decode("latin-1") + "\n")
-        os.rename(tmp, out)
-    return glob.glob(os.path.join(out, "*.wav"))
-
-
-def fretsonfire_songs(x):
-    """Frets on Fire's songs (Muldjord: metal with sung vocals, CC-BY-SA-3.0; Sectoid: MIT)
-    come as a backing track and a guitar track: mixed here into one song each."""
-    out = os.path.join(x, "fretsonfire-mixed")
-    if not os.path.isdir(out):
-        tmp = out + ".tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        os.makedirs(tmp)
-        for d in sorted(glob.glob(os.path.join(x, "usr/share/games/fretsonfire/data/songs/*/*/"))):
-            band, song = d.rstrip("/").split("/")[-2:]
-            parts = [os.path.join(d, f) for f in ("song.ogg", "guitar.ogg") if os.path.exists(os.path.join(d, f))]
-            name = f"{band}-{song}".lower().replace(" ", "-")
-            run(["sox"] + (["-m"] if len(parts) > 1 else []) + parts + ["-r", "16000", "-c", "1", "-b", "16",
-                                                                       os.path.join(tmp, name + ".wav"), "norm", "-3"])
         os.rename(tmp, out)
     return glob.glob(os.path.join(out, "*.wav"))
 
@@ -181,21 +161,11 @@ def catalogue(data, x):
     add("planetblupi", "music", glob.glob(f"{x}/usr/share/planetblupi/music/*.ogg"), base, span=(30, 180))
     add("frozen-bubble", "music", glob.glob(f"{x}/usr/share/games/frozen-bubble/snd/*zik*.ogg"), base, span=(10, 180))
     add("songs", "music", glob.glob(f"{data}/songs/*.flac"), base, span=(20, 180))
-    add("fretsonfire", "music", fretsonfire_songs(x), base, span=(20, 180))
     add("moh-opsound", "music", glob.glob(f"{x}/usr/share/asterisk/moh/*.wav"), base, span=(10, 180))
     # Noise: each recording a unit; all key presses one unit.
     add("noise", "noise", glob.glob(f"{data}/noise/*.flac"), base)
     add("keyboard", "noise", glob.glob(f"{data}/keyboard/*.flac"), lambda f: "all")
     add("opensfx", "noise", opensfx_sounds(x), base)
-    # LinCity-NG's city sounds (traffic, industry, mills, water, crowds; GPL-2+): one unit
-    # per kind ("TraficHigh1..3" -> "trafichigh"), so takes of one sound are held out together.
-    # The kinds that may hold voices (schools, homes, markets, crowds) are left out.
-    voices = ("School", "Residential", "Shanty", "Market", "Health", "Commune", "University", "SportsCroud")
-    add("lincity", "noise", [f for f in glob.glob(f"{x}/usr/share/games/lincity-ng/sounds/*.wav")
-                             if not base(f).startswith(voices)], lambda f: base(f).rstrip("0123456789").lower())
-    # Extreme Tux Racer's slides and pickups, Tux Paint's tool sounds (GPL-2+): one unit each.
-    add("etr", "noise", glob.glob(f"{x}/usr/share/games/etr/sounds/*.wav"), lambda f: "all")
-    add("tuxpaint", "noise", glob.glob(f"{x}/usr/share/tuxpaint/sounds/*.wav"), lambda f: "all")
     add("synthetic-noise", "noise", synthetic_noise(x), base)
     return rows
 
@@ -494,7 +464,6 @@ def main():
     recs = convert(catalogue(data, x), stage)
     caps = {"default": 250, "librispeech": 900, "speech-cv": 60, "planetblupi": 600, "frozen-bubble": 180,
             "songs": 360, "moh-opsound": 300, "noise": 600, "keyboard": 200, "opensfx": 300,
-            "fretsonfire": 480, "lincity": 350,
             "synthetic-noise": 360}
     chosen = pieces(pc, recs, stage, caps)
     counts = {s: len(r) for s, r in chosen.items()}
