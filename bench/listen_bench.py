@@ -8,11 +8,17 @@ recording playing at the time; then the CPU share of one core that `listen`
 takes in real time on one stream.
 Usage: python3 bench/listen_bench.py STREAMS_DIR [STREAMS_DIR...] [--threshold T ...]
 (other arguments go to listen: --no-verifier, --verify-threshold V, --model M ...)
-(SKIP_CPU=1 skips the real-time run; JOBS=N scans N streams at once, default 2.)"""
+(SKIP_CPU=1 skips the real-time run; JOBS=N scans N streams at once, default 2.)
+--gated: streams of "wake word, pause, command" clips (bench/listen_commands_bench.sh makes
+them; keywords.csv names each clip's command): listen runs with --commands, and each clip
+counts as right when the first command that acts in it is its own; printed: the share right
+of the clips whose wake word was detected (issue 19's measure), and wrong actions per hour
+(a wrong command, or one where none was said) over all streams given."""
 import collections, concurrent.futures, csv, json, os, subprocess, sys, time, resource
 
 dirs = [a for a in sys.argv[1:] if os.path.isdir(a)]
-extra = [a for a in sys.argv[1:] if a not in dirs]
+gated = "--gated" in sys.argv
+extra = [a for a in sys.argv[1:] if a not in dirs and a != "--gated"] + (["--commands"] if gated else [])
 podclean = os.path.join(os.path.dirname(__file__), "..", "build", "podclean")
 
 
@@ -59,6 +65,67 @@ def run_dir(streams):
     return hits, misses, latencies, false_accepts, seconds, per_keyword
 
 
+def run_gated(dirs):
+    """Wake word then command, per clip; every command detection listen prints has acted."""
+    clips = {}  # stream path -> [(command, start, end)]
+    for streams in dirs:
+        for row in rows(os.path.join(streams, "keywords.csv")):
+            clips.setdefault(os.path.join(streams, row["stream"]), []).append(
+                (row["keyword"], float(row["start_s"]), float(row["end_s"])))
+    commands = {c for found in clips.values() for c, _, _ in found}
+    names = sorted(os.path.join(d, f[:-4]) for d in dirs for f in os.listdir(d) if f.endswith(".wav"))
+    with concurrent.futures.ThreadPoolExecutor(int(os.environ.get("JOBS", "2"))) as pool:
+        scans = list(pool.map(lambda name: scan(name + ".wav"), names))
+    said = {}  # stream path -> [(folder of a negative, start, end)]: wake words said with no command after
+    for streams in dirs:
+        for row in rows(os.path.join(streams, "negatives.csv")):
+            said.setdefault(os.path.join(streams, row["stream"]), []).append(
+                (os.path.basename(os.path.dirname(row["source"])), float(row["start_s"]), float(row["end_s"])))
+    per_command = collections.defaultdict(lambda: [0, 0, 0])  # command -> [clips, wake heard, right]
+    wrong, seconds, false_wakes, wakes_alone = [], 0.0, 0, 0
+    for name, (found, duration) in zip(names, scans):
+        seconds += duration
+        wakes = [d["time"] for d in found if d["keyword"] not in commands]
+        wake_words = {d["keyword"] for d in found if d["keyword"] not in commands}
+        def why(t):  # what opened the gate that a command acted in with no command said
+            if any(a <= t <= b + 6.0 for _, a, b in clips.get(name, [])):
+                return "after a clip's missed command"
+            if any(folder in wake_words and a <= t <= b + 6.0 for folder, a, b in said.get(name, [])):
+                return "after a wake word said alone"
+            return "after a false wake word"
+        acts = [d for d in found if d["keyword"] in commands]
+        used = set()
+        for command, start, end in clips.get(name, []):
+            counts = per_command[command]
+            counts[0] += 1
+            counts[1] += any(start <= t <= end + 1.0 for t in wakes)
+            inside = [i for i, d in enumerate(acts) if i not in used and start <= d["time"] <= end + 1.0]
+            if not inside: continue
+            used.add(inside[0])
+            if acts[inside[0]]["keyword"] == command: counts[2] += 1
+            else: wrong.append((acts[inside[0]]["keyword"], f"for '{command}'", f"{name} {acts[inside[0]]['time']:.2f}s"))
+        wrong += [(d["keyword"], why(d["time"]), f"{name} {d['time']:.2f}s") for i, d in enumerate(acts) if i not in used]
+        spoken = clips.get(name, []) + [(f, a, b) for f, a, b in said.get(name, []) if f in wake_words]
+        false_wakes += sum(not any(a <= t <= b + 1.0 for _, a, b in spoken) for t in wakes)
+        wakes_alone += sum(f in wake_words for f, _, _ in said.get(name, []))
+    total = [sum(c[i] for c in per_command.values()) for i in range(3)]
+    print(f"{len(names)} streams, {seconds / 3600:.2f} h; {total[0]} clips, wake word detected in {total[1]}; "
+          f"{wakes_alone} wake words said with no command after; {false_wakes} false wake words")
+    if total[1]:
+        print(f"right command after a detected wake word: {100 * total[2] / total[1]:.1f} % ({total[2]}/{total[1]}); "
+              f"of all clips {100 * total[2] / total[0]:.1f} %")
+    print(f"wrong actions: {len(wrong)} = {len(wrong) / (seconds / 3600):.2f} per hour")
+    for kind, n in collections.Counter("a wrong command" if w[1].startswith("for") else w[1] for w in wrong).items():
+        print(f"  {kind}: {n} = {n / (seconds / 3600):.2f} per hour")
+    for c, (n, heard, right) in sorted(per_command.items()):
+        print(f"  {c:<8} right {right}/{heard} after a detected wake word ({n} clips)")
+    for keyword, why, where in wrong[:10]:
+        print(f"  wrong action {keyword:<8} {why:<22} {where}")
+
+
+if gated:
+    run_gated(dirs)
+    sys.exit(0)
 total_hits = total_misses = 0
 all_latencies, all_fa, total_s = [], [], 0.0
 all_per_keyword = collections.defaultdict(lambda: [0, 0])

@@ -15,6 +15,7 @@
 # trains models/listen-commands.pt (stop, go, up, down, left, right: `listen --commands`) on the
 # Speech Commands recordings of DATA_DIR (both folders) plus espeak-ng/flite takes, holding one
 # speaker in five out whole (by a checksum of the speaker id): those make the test streams.
+# STREAMS_ONLY=1 makes only the held-out test streams (bench/listen_commands_bench.sh uses them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--tts" ]; then
@@ -95,11 +96,25 @@ if [ "${1:-}" = "--commands" ]; then
       done
     done
   done
+  # Speed perturbation (SPEEDS="0.9 1.1"): a copy of each real training take at each speed
+  # (tempo and pitch together, sox speed), more voices from the same speakers.
+  for w in $WORDS; do
+    takes=("$W/train/keywords/$w"/*)
+    for speed in ${SPEEDS:-}; do
+      mkdir -p "$W/speed/$speed/$w"
+      for f in "${takes[@]}"; do
+        out="$W/speed/$speed/$w/$(basename "${f%.*}").flac"
+        sox "$f" "$out" speed "$speed" && ln -s "$out" "$W/train/keywords/$w/speed${speed}_$(basename "$out")"
+      done
+    done
+  done
   # Synthetic voices of the commands (espeak-ng and flite: voices, speeds, pitches) join training.
-  TTS=() && for w in $WORDS; do TTS+=(--tts-keyword "$w"); done
-  $P prep -o "$W/tts-streams" --task streams "${TTS[@]}" --tts-takes ${TTS_TAKES:-60} --tts-dir "$W/tts" --streams 1 \
-    --negatives "$W/train/negatives" --background "$DATA/noise" --stream-seconds 10 --seed 5 --quiet
-  for w in $WORDS; do for f in "$W/tts/$w"/*; do ln -s "$f" "$W/train/keywords/$w/tts_$(basename "$f")"; done; done
+  if [ -z "${STREAMS_ONLY:-}" ]; then
+    TTS=() && for w in $WORDS; do TTS+=(--tts-keyword "$w"); done
+    $P prep -o "$W/tts-streams" --task streams "${TTS[@]}" --tts-takes ${TTS_TAKES:-60} --tts-dir "$W/tts" --streams 1 \
+      --negatives "$W/train/negatives" --background "$DATA/noise" --stream-seconds 10 --seed 5 --quiet
+    for w in $WORDS; do for f in "$W/tts/$w"/*; do ln -s "$f" "$W/train/keywords/$w/tts_$(basename "$f")"; done; done
+  fi
   # Negatives besides the other words: the wake words (a command must not fire on "computer"),
   # ordinary phrases, digits, read sentences cut at their pauses.
   for part in train test; do
@@ -115,15 +130,16 @@ if [ "${1:-}" = "--commands" ]; then
   BG="--background $W/background --stream-seconds 60"
   # The held-out speakers' takes are all test (--keyword-subset all); the shared negatives
   # folders split by file (--subset), the words by speaker as above.
+  $P prep "$W"/test/keywords/* -o "$W/streams-test" --task streams --subset test --keyword-subset all \
+    --negatives "$W/test/negatives" $BG --streams 20 --keywords-per-minute 8 --negatives-per-minute 10 --seed 2 --quiet
+  $P prep "$W"/test/keywords/* -o "$W/streams-background" --task streams --subset test --keyword-subset all \
+    --negatives "$W/test/negatives" $BG --streams 60 --keywords-per-minute 0 --negatives-per-minute 16 --seed 4 --quiet
+  [ -n "${STREAMS_ONLY:-}" ] && exit 0
   $P prep "$W"/train/keywords/* -o "$W/streams-train" --task streams --subset train --keyword-subset all \
     --negatives "$W/train/negatives" $BG --streams ${STREAMS_TRAIN:-150} --keywords-per-minute 8 --negatives-per-minute 16 \
     --seed 1 --quiet
   $P prep "$W"/train/keywords/* -o "$W/streams-train-quiet" --task streams --subset train --keyword-subset all \
     --negatives "$W/train/negatives" $BG --streams 30 --keywords-per-minute 0 --negatives-per-minute 16 --seed 3 --quiet
-  $P prep "$W"/test/keywords/* -o "$W/streams-test" --task streams --subset test --keyword-subset all \
-    --negatives "$W/test/negatives" $BG --streams 20 --keywords-per-minute 8 --negatives-per-minute 10 --seed 2 --quiet
-  $P prep "$W"/test/keywords/* -o "$W/streams-background" --task streams --subset test --keyword-subset all \
-    --negatives "$W/test/negatives" $BG --streams 60 --keywords-per-minute 0 --negatives-per-minute 16 --seed 4 --quiet
   # A conv2d clip model on 1.5 s windows that end just after each command (its label) or anywhere
   # else (background), which listen slides over the stream. (A gru over 10 s frame windows took
   # 25 minutes an epoch here while the machine was heavily loaded; about 1 minute when idle.)
@@ -131,7 +147,7 @@ if [ "${1:-}" = "--commands" ]; then
     --negative-stride ${NEGATIVE_STRIDE:-1.5} --default-label background --labels "background,${WORDS// /,}" \
     --val 0.15 --test 0 --quiet
   $P train "$W/ds" --arch conv2d --channels 16 --layers 3 --epochs ${EPOCHS:-12} --patience 4 --lr 3e-3 \
-    --class-weight-power 0.5 --time-masks 1 --freq-masks 1 --select macro-f1 --seed 1 --threads ${THREADS:-2} \
+    --class-weight-power 0.5 --time-masks 1 --freq-masks 1 --select macro-f1 --seed ${SEED:-1} --threads ${THREADS:-2} \
     -o "$W/listen-commands.pt"
   cp "$W/listen-commands.pt" models/listen-commands.pt
   echo "held-out speakers' streams for bench/listen_bench.py: $W/streams-test $W/streams-background"
