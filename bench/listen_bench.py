@@ -34,6 +34,12 @@ def scan(wav):
     return [json.loads(l) for l in out.splitlines() if l.strip()], duration
 
 
+def scan_all(wavs):
+    """scan() of each stream, JOBS at a time."""
+    with concurrent.futures.ThreadPoolExecutor(int(os.environ.get("JOBS", "2"))) as pool:
+        return list(pool.map(scan, wavs))
+
+
 def run_dir(streams):
     truth, playing = {}, {}
     for row in rows(os.path.join(streams, "keywords.csv")):
@@ -45,8 +51,7 @@ def run_dir(streams):
     latencies, false_accepts, seconds = [], [], 0.0
     per_keyword = collections.defaultdict(lambda: [0, 0])  # keyword -> [hits, misses]
     names = sorted(f[:-4] for f in os.listdir(streams) if f.endswith(".wav"))
-    with concurrent.futures.ThreadPoolExecutor(int(os.environ.get("JOBS", "2"))) as pool:
-        scans = list(pool.map(lambda name: scan(os.path.join(streams, name + ".wav")), names))
+    scans = scan_all([os.path.join(streams, name + ".wav") for name in names])
     for name, (found, duration) in zip(names, scans):
         seconds += duration
         used = set()
@@ -74,8 +79,7 @@ def run_gated(dirs):
                 (row["keyword"], float(row["start_s"]), float(row["end_s"])))
     commands = {c for found in clips.values() for c, _, _ in found}
     names = sorted(os.path.join(d, f[:-4]) for d in dirs for f in os.listdir(d) if f.endswith(".wav"))
-    with concurrent.futures.ThreadPoolExecutor(int(os.environ.get("JOBS", "2"))) as pool:
-        scans = list(pool.map(lambda name: scan(name + ".wav"), names))
+    scans = scan_all([name + ".wav" for name in names])
     said = {}  # stream path -> [(folder of a negative, start, end)]: wake words said with no command after
     for streams in dirs:
         for row in rows(os.path.join(streams, "negatives.csv")):
@@ -103,7 +107,7 @@ def run_gated(dirs):
             if not inside: continue
             used.add(inside[0])
             if acts[inside[0]]["keyword"] == command: counts[2] += 1
-            else: wrong.append((acts[inside[0]]["keyword"], f"for '{command}'", f"{name} {acts[inside[0]]['time']:.2f}s"))
+            else: wrong.append((acts[inside[0]]["keyword"], "a wrong command", f"for '{command}' {name} {acts[inside[0]]['time']:.2f}s"))
         wrong += [(d["keyword"], why(d["time"]), f"{name} {d['time']:.2f}s") for i, d in enumerate(acts) if i not in used]
         spoken = clips.get(name, []) + [(f, a, b) for f, a, b in said.get(name, []) if f in wake_words]
         false_wakes += sum(not any(a <= t <= b + 1.0 for _, a, b in spoken) for t in wakes)
@@ -115,12 +119,12 @@ def run_gated(dirs):
         print(f"right command after a detected wake word: {100 * total[2] / total[1]:.1f} % ({total[2]}/{total[1]}); "
               f"of all clips {100 * total[2] / total[0]:.1f} %")
     print(f"wrong actions: {len(wrong)} = {len(wrong) / (seconds / 3600):.2f} per hour")
-    for kind, n in collections.Counter("a wrong command" if w[1].startswith("for") else w[1] for w in wrong).items():
+    for kind, n in collections.Counter(kind for _, kind, _ in wrong).items():
         print(f"  {kind}: {n} = {n / (seconds / 3600):.2f} per hour")
     for c, (n, heard, right) in sorted(per_command.items()):
         print(f"  {c:<8} right {right}/{heard} after a detected wake word ({n} clips)")
-    for keyword, why, where in wrong[:10]:
-        print(f"  wrong action {keyword:<8} {why:<22} {where}")
+    for keyword, kind, where in wrong[:10]:
+        print(f"  wrong action {keyword:<8} {kind:<30} {where}")
 
 
 if gated:

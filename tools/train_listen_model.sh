@@ -96,20 +96,20 @@ if [ "${1:-}" = "--commands" ]; then
       done
     done
   done
-  # Speed perturbation (SPEEDS="0.9 1.1"): a copy of each real training take at each speed
-  # (tempo and pitch together, sox speed), more voices from the same speakers.
-  for w in $WORDS; do
-    takes=("$W/train/keywords/$w"/*)
-    for speed in ${SPEEDS:-}; do
-      mkdir -p "$W/speed/$speed/$w"
-      for f in "${takes[@]}"; do
-        out="$W/speed/$speed/$w/$(basename "${f%.*}").flac"
-        sox "$f" "$out" speed "$speed" && ln -s "$out" "$W/train/keywords/$w/speed${speed}_$(basename "$out")"
+  if [ -z "${STREAMS_ONLY:-}" ]; then  # training takes only: the test streams need neither
+    # Speed perturbation (SPEEDS="0.9 1.1"): a copy of each real training take at each speed
+    # (tempo and pitch together, sox speed), more voices from the same speakers.
+    for w in $WORDS; do
+      takes=("$W/train/keywords/$w"/*)
+      for speed in ${SPEEDS:-}; do
+        mkdir -p "$W/speed/$speed/$w"
+        for f in "${takes[@]}"; do
+          out="$W/speed/$speed/$w/$(basename "${f%.*}").flac"
+          sox "$f" "$out" speed "$speed" && ln -s "$out" "$W/train/keywords/$w/speed${speed}_$(basename "$out")"
+        done
       done
     done
-  done
-  # Synthetic voices of the commands (espeak-ng and flite: voices, speeds, pitches) join training.
-  if [ -z "${STREAMS_ONLY:-}" ]; then
+    # Synthetic voices of the commands (espeak-ng and flite: voices, speeds, pitches) join training.
     TTS=() && for w in $WORDS; do TTS+=(--tts-keyword "$w"); done
     $P prep -o "$W/tts-streams" --task streams "${TTS[@]}" --tts-takes ${TTS_TAKES:-60} --tts-dir "$W/tts" --streams 1 \
       --negatives "$W/train/negatives" --background "$DATA/noise" --stream-seconds 10 --seed 5 --quiet
