@@ -2,7 +2,7 @@
 # classify on sources it never trained on: leave-sources-out folds (each
 # LibriSpeech speaker, voice set, music track and noise recording is held out
 # in one of 4 folds), per-source and pooled per-second accuracy, and boundary
-# error on assembled files. About 15 minutes a fold on an idle 2-core machine.
+# error on assembled files. About 20 minutes a fold on an idle 2-core machine.
 # Usage: bash bench/classify_eval.sh [DATA_DIR] [WORK_DIR] [extra tools/classify_recipe.py options]
 set -euo pipefail
 cd "$(dirname "$0")/.."
