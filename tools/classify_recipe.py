@@ -119,12 +119,20 @@ SYNTHETIC_NOISE = {
 }
 
 
-def synthetic_noise(x):
-    out = os.path.join(x, "synthetic-noise")
+def made_once(out, make):
+    """The .wav files of folder out, made by make(folder) the first time: into a
+    temporary folder, renamed to out only when complete."""
     if not os.path.isdir(out):
         tmp = out + ".tmp"
         shutil.rmtree(tmp, ignore_errors=True)
         os.makedirs(tmp)
+        make(tmp)
+        os.rename(tmp, out)
+    return glob.glob(os.path.join(out, "*.wav"))
+
+
+def synthetic_noise(x):
+    def make(tmp):
         for name, parts in SYNTHETIC_NOISE.items():
             files = []
             for i, (generator, *effects) in enumerate(parts):
@@ -134,8 +142,7 @@ def synthetic_noise(x):
             run(["sox"] + (["-m"] if len(files) > 1 else []) + files + [os.path.join(tmp, name + ".wav"), "norm", "-6"])
             for f in files:
                 os.remove(f)
-        os.rename(tmp, out)
-    return glob.glob(os.path.join(out, "*.wav"))
+    return made_once(os.path.join(x, "synthetic-noise"), make)
 
 
 def synthetic_typing(x, files=6, seconds=30):
@@ -144,11 +151,7 @@ def synthetic_typing(x, files=6, seconds=30):
     at typing rhythms with pauses between words, over a faint room tone; each file
     has its own keyboard colour (band centre) and room. With the one real keyboard
     held out, these are what a fold knows of typing."""
-    out = os.path.join(x, "synthetic-typing")
-    if not os.path.isdir(out):
-        tmp = out + ".tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        os.makedirs(tmp)
+    def make(tmp):
         rate = 16000
         for k in range(files):
             rng = random.Random(k)
@@ -180,8 +183,7 @@ def synthetic_typing(x, files=6, seconds=30):
             run(["sox", "-m", clicks, room, os.path.join(tmp, f"typing{k}.wav"), "reverb", str(rng.randint(5, 40)),
                  "norm", "-6"])
             os.remove(clicks), os.remove(room)
-        os.rename(tmp, out)
-    return glob.glob(os.path.join(out, "*.wav"))
+    return made_once(os.path.join(x, "synthetic-typing"), make)
 
 
 def catalogue(data, x):
@@ -497,7 +499,7 @@ def main():
                     help="quietest level of the channel-chain copies (dBFS): quiet recordings are still speech or music")
     ap.add_argument("--channels", type=int, default=8)
     # 4 blocks (8/16/32/32 channels): held out, a fourth block raised music and boundaries
-    # at 0.93x the speed of 3 (models/README.md); wider blocks (16/32/64) ran under 300x.
+    # at 0.87-0.93x the speed of 3 (384-412x against 440x); wider blocks (16/32/64) ran under 300x.
     ap.add_argument("--layers", type=int, default=4)
     # The defaults are the shipped recipe: train_classify_model.sh and classify_eval.sh
     # pass none of these, so the model and its measurement cannot drift apart.
