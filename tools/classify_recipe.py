@@ -31,6 +31,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -41,7 +42,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LABELS = ("music", "noise", "speech")
 DEBS = ["asterisk-core-sounds-fr-wav", "asterisk-core-sounds-it-wav", "asterisk-core-sounds-ru-wav",
         "asterisk-moh-opsound-wav", "planetblupi-music-ogg", "frozen-bubble-data", "openttd-opensfx",
-        "wesnoth-1.16-music", "freedroidrpg-data"]
+        "wesnoth-1.16-music", "freedroidrpg-data",
+        "lincity-ng-data", "wesnoth-1.16-data", "hedgewars-data", "warmux-data", "extremetuxracer-data"]
 
 
 def run(cmd, with_stderr=False, **kw):
@@ -73,17 +75,25 @@ def fetch_debs(debs_dir):
     return x
 
 
+def made_once(out, make):
+    """The .wav files of folder out, made by make(folder) the first time: into a
+    temporary folder, renamed to out only when complete."""
+    if not os.path.isdir(out):
+        tmp = out + ".tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.makedirs(tmp)
+        make(tmp)
+        os.rename(tmp, out)
+    return glob.glob(os.path.join(out, "*.wav"))
+
+
 def opensfx_sounds(x):
     """The WAVs inside OpenTTD's opensfx.cat (vehicles, machinery, wind, crowds,
     animals; CC-BY-3.0 / CC0, CC-BY-SA-3.0 as a set), extracted once as files.
     The .cat is a table of (offset, size) pairs, then per sound a name length
     byte, the name (its credit line) and a RIFF WAV."""
-    out = os.path.join(x, "opensfx-wav")
-    if not os.path.isdir(out):
+    def make(tmp):
         data = open(os.path.join(x, "usr/share/games/openttd/baseset/opensfx/opensfx.cat"), "rb").read()
-        tmp = out + ".tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        os.makedirs(tmp)
         count = (int.from_bytes(data[0:4], "little") & 0x7FFFFFFF) // 8
         with open(os.path.join(tmp, "CREDITS.txt"), "w") as credits:
             for i in range(count):
@@ -96,8 +106,7 @@ def opensfx_sounds(x):
                 with open(os.path.join(tmp, f"sfx{i:02d}.wav"), "wb") as f:
                     f.write(wav)
                 credits.write(f"sfx{i:02d}.wav: " + data[off + 1:off + 1 + name_len].rstrip(b"\0").decode("latin-1") + "\n")
-        os.rename(tmp, out)
-    return glob.glob(os.path.join(out, "*.wav"))
+    return made_once(os.path.join(x, "opensfx-wav"), make)
 
 
 # Synthetic noise beds: colours, mains hum, fans, HVAC, wind, traffic rumble, hiss, rain.
@@ -117,18 +126,6 @@ SYNTHETIC_NOISE = {
     "vent": [["pinknoise", "bandpass", "1500", "2000h", "tremolo", "0.7", "30"]],
     "rain": [["whitenoise", "highpass", "1200", "tremolo", "37", "90", "tremolo", "13", "70"], ["brownnoise", "vol", "0.2"]],
 }
-
-
-def made_once(out, make):
-    """The .wav files of folder out, made by make(folder) the first time: into a
-    temporary folder, renamed to out only when complete."""
-    if not os.path.isdir(out):
-        tmp = out + ".tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        os.makedirs(tmp)
-        make(tmp)
-        os.rename(tmp, out)
-    return glob.glob(os.path.join(out, "*.wav"))
 
 
 def synthetic_noise(x):
@@ -221,6 +218,23 @@ def catalogue(data, x):
     add("opensfx", "noise", opensfx_sounds(x), base)
     add("synthetic-noise", "noise", synthetic_noise(x), base)
     add("synthetic-typing", "noise", synthetic_typing(x), base)
+    # Real sound effects and ambiences of Debian's games, each file a unit: city and industry
+    # loops (LinCity-NG), weapons, magic, animals, fire, birds and ships (Wesnoth), explosions and
+    # machines (Hedgewars, Warmux), sliding on snow, mud and leaves (Extreme Tux Racer). Sounds
+    # that hold voices (shouts, deaths, laughs, chants, crowds, schools, markets) or jingles and
+    # tunes are left out by name: they are not noise as inaSpeechSegmenter labels it.
+    def sfx(pattern, voices_or_tunes):
+        return [f for f in glob.glob(f"{x}/{pattern}") if not re.search(voices_or_tunes, base(f), re.I)]
+    add("lincity", "noise", sfx("usr/share/games/lincity-ng/sounds/*.wav",
+                                r"^(school|market|sportscroud|university|commune|click|window)"), base)
+    add("wesnoth-sfx", "noise", sfx("usr/share/games/wesnoth/*/data/core/sounds/*.*", r"^(human|dwarf|orc|goblin|troll|"
+                                    r"ogre|lich|mermen|mermaid|naga|zombie|witches|elf|horn|fanfare|gamestart|groan|wail)|laugh")
+        + sfx("usr/share/games/wesnoth/*/data/core/sounds/ambient/*.ogg", r"wardrums"), base)
+    add("hedgewars-sfx", "noise", sfx("usr/share/games/hedgewars/Data/Sounds/*.ogg",
+                                      r"^(hogchant|hell|yoohoo|kiss|custom|ride_of|suddendeath|homerun|[0-9][a-g]$)"), base)
+    add("warmux-sfx", "noise", sfx("usr/share/games/warmux/sound/default/[mw]*/*.ogg",
+                                   r"^(victory|start_turn|end_turn|countdown|newcomer|sherif)|music"), base)
+    add("tuxracer-sfx", "noise", sfx("usr/share/games/etr/sounds/*.wav", r"^$"), base)
     return rows
 
 
@@ -520,7 +534,8 @@ def main():
     recs = convert(catalogue(data, x), stage)
     caps = {"default": 250, "librispeech": 900, "speech-cv": 60, "planetblupi": 600, "frozen-bubble": 180,
             "songs": 360, "moh-opsound": 300, "noise": 600, "keyboard": 200, "opensfx": 300,
-            "synthetic-noise": 360, "wesnoth": 400, "freedroid": 240, "synthetic-typing": 180}
+            "synthetic-noise": 360, "wesnoth": 400, "freedroid": 240, "synthetic-typing": 180,
+            "lincity": 360, "wesnoth-sfx": 250, "hedgewars-sfx": 100, "warmux-sfx": 100, "tuxracer-sfx": 30}
     chosen = pieces(pc, recs, stage, caps)
     counts = {s: len(r) for s, r in chosen.items()}
     print("training pieces per source:", json.dumps(counts), flush=True)
