@@ -42,8 +42,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LABELS = ("music", "noise", "speech")
 DEBS = ["asterisk-core-sounds-fr-wav", "asterisk-core-sounds-it-wav", "asterisk-core-sounds-ru-wav",
         "asterisk-moh-opsound-wav", "planetblupi-music-ogg", "frozen-bubble-data", "openttd-opensfx",
-        "wesnoth-1.16-music", "freedroidrpg-data",
-        "lincity-ng-data", "wesnoth-1.16-data", "hedgewars-data", "warmux-data", "extremetuxracer-data"]
+        "wesnoth-1.16-music", "freedroidrpg-data"]
+GAME_SFX_DEBS = {"none": [], "ambience": ["lincity-ng-data", "extremetuxracer-data", "wesnoth-1.16-data"]}
+GAME_SFX_DEBS["all"] = GAME_SFX_DEBS["ambience"] + ["hedgewars-data", "warmux-data"]
 
 
 def run(cmd, with_stderr=False, **kw):
@@ -61,10 +62,10 @@ def pick(files, n):
     return sorted(sorted(files, key=stable)[:n])
 
 
-def fetch_debs(debs_dir):
+def fetch_debs(debs_dir, extra=()):
     x = os.path.join(debs_dir, "x")
     os.makedirs(x, exist_ok=True)
-    for p in DEBS:
+    for p in DEBS + list(extra):
         done = os.path.join(x, f".extracted-{p}")
         if os.path.exists(done):
             continue
@@ -219,7 +220,7 @@ def catalogue(data, x, game_sfx="none"):
     add("synthetic-noise", "noise", synthetic_noise(x), base)
     add("synthetic-typing", "noise", synthetic_typing(x), base)
     # Real sound effects and ambiences of Debian's games (--game-sfx; off in the shipped
-    # recipe: held out over 3 folds, "all" lowered music from 97.1 to 94.8 %, see models/README.md).
+    # recipe: on folds 0-2, "all" lowered held-out music from 97.4 to 94.8 %; models/README.md).
     # Each file a unit: city and industry loops (LinCity-NG), sliding on snow, mud and leaves
     # (Extreme Tux Racer), birds, fire and ships (Wesnoth's ambience); with "all" also weapons,
     # magic and animals (Wesnoth), explosions and machines (Hedgewars, Warmux). Sounds that hold
@@ -536,7 +537,7 @@ def main():
     data = os.path.realpath(args.data)
     pc = os.path.realpath(args.podclean)
     os.makedirs(args.debs, exist_ok=True)
-    x = fetch_debs(os.path.realpath(args.debs))
+    x = fetch_debs(os.path.realpath(args.debs), GAME_SFX_DEBS[args.game_sfx])
     stage = os.path.join(args.work, "stage")
     recs = convert(catalogue(data, x, args.game_sfx), stage)
     caps = {"default": 250, "librispeech": 900, "speech-cv": 60, "planetblupi": 600, "frozen-bubble": 180,
