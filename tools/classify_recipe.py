@@ -226,12 +226,12 @@ def catalogue(data, x, game_sfx="none"):
     # magic and animals (Wesnoth), explosions and machines (Hedgewars, Warmux). Sounds that hold
     # voices (shouts, deaths, laughs, chants, crowds, schools, markets) or jingles and tunes are
     # left out by name: they are not noise as inaSpeechSegmenter labels it.
-    def sfx(pattern, voices_or_tunes):
-        return [f for f in glob.glob(f"{x}/{pattern}") if not re.search(voices_or_tunes, base(f), re.I)]
+    def sfx(pattern, voices_or_tunes=None):
+        return [f for f in glob.glob(f"{x}/{pattern}") if not (voices_or_tunes and re.search(voices_or_tunes, base(f), re.I))]
     if game_sfx in ("ambience", "all"):
         add("lincity", "noise", sfx("usr/share/games/lincity-ng/sounds/*.wav",
                                     r"^(school|market|sportscroud|university|commune|click|window)"), base)
-        add("tuxracer-sfx", "noise", sfx("usr/share/games/etr/sounds/*.wav", r"^$"), base)
+        add("tuxracer-sfx", "noise", sfx("usr/share/games/etr/sounds/*.wav"), base)
         add("wesnoth-sfx", "noise", sfx("usr/share/games/wesnoth/*/data/core/sounds/ambient/*.ogg", r"wardrums"), base)
     if game_sfx == "all":
         add("wesnoth-sfx", "noise", sfx("usr/share/games/wesnoth/*/data/core/sounds/*.*", r"^(human|dwarf|orc|goblin|"
@@ -267,19 +267,34 @@ def convert(rows, stage):
     return out
 
 
+def read_text(path):
+    """The file's text, or None when there is none."""
+    try:
+        with open(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
 def pieces(podclean, recs, stage, caps):
     """1 s training pieces: speech cut at its pauses first, then into at most 1 s;
     music and noise into 1 s. Capped per source (deterministic choice).
     Returns source -> [(label, group, piece)]."""
-    group_of, label_of, dirs = {}, {}, defaultdict(set)
+    group_of, label_of, dirs, paths_of = {}, {}, defaultdict(set), defaultdict(list)
     for source, label, g, path in recs:
         group_of[os.path.basename(path)[:-4]] = g
         label_of[source] = label
         dirs[source].add(os.path.dirname(path))
+        paths_of[source].append(path)
     result = defaultdict(list)
     for source in sorted(dirs):
         label = label_of[source]
         d = os.path.join(stage, "pieces", source)
+        # The pieces are kept between runs; rebuilt when the source's recordings changed
+        # (--game-sfx ambience and all give wesnoth-sfx different files).
+        manifest = "\n".join(sorted(os.path.basename(p) for p in paths_of[source])) + "\n"
+        if os.path.isdir(d) and read_text(os.path.join(d, "recordings.txt")) != manifest:
+            shutil.rmtree(d)
         if not os.path.isdir(d):
             tmp = d + ".tmp"
             shutil.rmtree(tmp, ignore_errors=True)
@@ -297,6 +312,8 @@ def pieces(podclean, recs, stage, caps):
                      "--min-piece", "0.25", "--quiet"])
                 shutil.rmtree(tmp + "-s")
             os.remove(os.path.join(tmp, "pieces.csv"))
+            with open(os.path.join(tmp, "recordings.txt"), "w") as f:
+                f.write(manifest)
             os.rename(tmp, d)
         cut = 10 if label == "speech" else 5  # the _NNNN suffixes the splits added
         for p in sorted(glob.glob(os.path.join(d, "*.wav"))):
