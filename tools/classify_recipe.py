@@ -381,7 +381,8 @@ def build_training(podclean, chosen, train_groups, w, seed, args):
     if args.mode != "train":
         cmd += ["--group-split"]
     if args.channel_aug:
-        cmd += ["--channel-aug", str(args.channel_aug), "--noise-dir", beds, "--channel-level-min", str(args.channel_level_min)]
+        cmd += ["--channel-aug", str(args.channel_aug), "--noise-dir", beds, "--channel-level-min", str(args.channel_level_min),
+                "--channel-p-telephone", str(args.channel_p_telephone)]
     run(cmd)
     return ds
 
@@ -534,6 +535,8 @@ def main():
     ap.add_argument("--channel-aug", type=int, default=1, help="channel-chain copies per piece (prep --channel-aug)")
     ap.add_argument("--channel-level-min", type=float, default=-65,
                     help="quietest level of the channel-chain copies (dBFS): quiet recordings are still speech or music")
+    ap.add_argument("--channel-p-telephone", type=float, default=0.15,
+                    help="of the channel chain's band limits (30 %% of copies), the share through a telephone band")
     ap.add_argument("--channels", type=int, default=8)
     # 4 blocks (8/16/32/32 channels): held out, a fourth block raised music and boundaries
     # at 0.87-0.93x the speed of 3 (384-412x against 440x); wider blocks (16/32/64) ran under 300x.

@@ -123,6 +123,7 @@ void addPrepCommand(CLI::App& app) {
   chan->add_option("--channel-p-far", ch.p_far_field, "Chance of far-field (reverb, attenuation, loud noise)");
   chan->add_option("--channel-p-noise", ch.p_noise, "Chance of a noise bed");
   chan->add_option("--channel-p-band", ch.p_band, "Chance of a band limit");
+  chan->add_option("--channel-p-telephone", ch.p_telephone, "Of the band limits, the share that is a telephone band (300-3400 Hz)");
   chan->add_option("--channel-p-codec", ch.p_codec, "Chance of an MP3/Opus round trip");
   chan->add_option("--channel-p-colour", ch.p_colour, "Chance of microphone colouration (EQ tilt)");
   auto* split = sub->add_option_group("Splitting recordings (split-fixed, split-silence)");
