@@ -44,7 +44,16 @@ DEBS = ["asterisk-core-sounds-fr-wav", "asterisk-core-sounds-it-wav", "asterisk-
         "asterisk-moh-opsound-wav", "planetblupi-music-ogg", "frozen-bubble-data", "openttd-opensfx",
         "wesnoth-1.16-music", "freedroidrpg-data"]
 GAME_SFX_DEBS = {"none": [], "ambience": ["lincity-ng-data", "extremetuxracer-data", "wesnoth-1.16-data"]}
+GAME_SFX_DEBS["atonal"] = GAME_SFX_DEBS["ambience"]
 GAME_SFX_DEBS["all"] = GAME_SFX_DEBS["ambience"] + ["hedgewars-data", "warmux-data"]
+# --game-sfx atonal leaves out the ambience loops made of steady or gliding tones (horns,
+# engines, bells, animal calls, a tune): the shipped model, which never heard them, called
+# each music in >= 30 % of its seconds (as recorded or through a telephone band). Trained
+# on as noise, they taught the model that a synth melody through a telephone band is noise
+# (held-out Frozen Bubble 98 -> 51 % music through 300-3400 Hz, fold 2).
+TONAL_LOOPS = ("DirtTrack1 Farm1 FireStation3 Harbor1 Harbor2 Health1 Health3 Health5 Monument2 "
+               "MonumentConstruction2 OreMine3 OrganicFarm2 RailTrain1 RailTrain2 Raze1 Recycle1 ResidentialLowLow1 "
+               "ResidentialMed1 ResidentialMed2 Tip1 Tip3 Water1 Water3 morning").split()
 
 
 def run(cmd, with_stderr=False, **kw):
@@ -228,11 +237,12 @@ def catalogue(data, x, game_sfx="none"):
     # left out by name: they are not noise as inaSpeechSegmenter labels it.
     def sfx(pattern, voices_or_tunes=None):
         return [f for f in glob.glob(f"{x}/{pattern}") if not (voices_or_tunes and re.search(voices_or_tunes, base(f), re.I))]
-    if game_sfx in ("ambience", "all"):
+    if game_sfx in ("ambience", "atonal", "all"):
+        tonal = "|^(" + "|".join(TONAL_LOOPS) + ")$" if game_sfx == "atonal" else ""
         add("lincity", "noise", sfx("usr/share/games/lincity-ng/sounds/*.wav",
-                                    r"^(school|market|sportscroud|university|commune|click|window)"), base)
+                                    r"^(school|market|sportscroud|university|commune|click|window)" + tonal), base)
         add("tuxracer-sfx", "noise", sfx("usr/share/games/etr/sounds/*.wav"), base)
-        add("wesnoth-sfx", "noise", sfx("usr/share/games/wesnoth/*/data/core/sounds/ambient/*.ogg", r"wardrums"), base)
+        add("wesnoth-sfx", "noise", sfx("usr/share/games/wesnoth/*/data/core/sounds/ambient/*.ogg", r"wardrums" + tonal), base)
     if game_sfx == "all":
         add("wesnoth-sfx", "noise", sfx("usr/share/games/wesnoth/*/data/core/sounds/*.*", r"^(human|dwarf|orc|goblin|"
                                         r"troll|ogre|lich|mermen|mermaid|naga|zombie|witches|elf|horn|fanfare|gamestart|"
@@ -547,7 +557,7 @@ def main():
     ap.add_argument("--patience", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--train-args", default="--class-weight-power 0.5", help="more podclean train options")
-    ap.add_argument("--game-sfx", choices=["none", "ambience", "all"], default="none",
+    ap.add_argument("--game-sfx", choices=["none", "ambience", "atonal", "all"], default="none",
                     help="noise from Debian games' sound effects (not in the shipped recipe)")
     ap.add_argument("--quick", action="store_true", help="eval: as recorded only (no telephone / quiet copies)")
     ap.add_argument("--report", action="store_true", help="eval: only print the table of the folds scored so far")
