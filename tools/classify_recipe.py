@@ -48,9 +48,10 @@ GAME_SFX_DEBS["atonal"] = GAME_SFX_DEBS["ambience"]
 GAME_SFX_DEBS["all"] = GAME_SFX_DEBS["ambience"] + ["hedgewars-data", "warmux-data"]
 # --game-sfx atonal leaves out the ambience loops made of steady or gliding tones (horns,
 # engines, bells, animal calls, a tune): the shipped model, which never heard them, called
-# each music in >= 30 % of its seconds (as recorded or through a telephone band). Trained
-# on as noise, they taught the model that a synth melody through a telephone band is noise
-# (held-out Frozen Bubble 98 -> 51 % music through 300-3400 Hz, fold 2).
+# each music in >= 30 % of its seconds (as recorded or through a telephone band). Tried
+# because with them held-out Frozen Bubble through 300-3400 Hz fell from 98 to 51 % music
+# (fold 2); it did not help (models/README.md: phone-band music swings +-25 points from run
+# to run with any of the ambience sets).
 TONAL_LOOPS = ("DirtTrack1 Farm1 FireStation3 Harbor1 Harbor2 Health1 Health3 Health5 Monument2 "
                "MonumentConstruction2 OreMine3 OrganicFarm2 RailTrain1 RailTrain2 Raze1 Recycle1 ResidentialLowLow1 "
                "ResidentialMed1 ResidentialMed2 Tip1 Tip3 Water1 Water3 morning").split()
@@ -558,7 +559,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--train-args", default="--class-weight-power 0.5", help="more podclean train options")
     ap.add_argument("--game-sfx", choices=["none", "ambience", "atonal", "all"], default="none",
-                    help="noise from Debian games' sound effects (not in the shipped recipe)")
+                    help="noise from Debian games' sound effects (not in the shipped recipe; models/README.md)")
     ap.add_argument("--quick", action="store_true", help="eval: as recorded only (no telephone / quiet copies)")
     ap.add_argument("--report", action="store_true", help="eval: only print the table of the folds scored so far")
     ap.add_argument("--model", help="eval: score this model on every fold instead of training (not held out!)")
