@@ -400,7 +400,7 @@ def build_training(podclean, chosen, train_groups, w, seed, args):
 
 def train(podclean, ds, out, args):
     cmd = [podclean, "train", ds, "--arch", "conv2d", "--channels", str(args.channels), "--layers", str(args.layers),
-           "--epochs", str(args.epochs), "--patience", str(args.patience), "--seed", "1", "--threads", str(args.threads),
+           "--epochs", str(args.epochs), "--patience", str(args.patience), "--seed", str(1 + args.seed), "--threads", str(args.threads),
            "-o", out] + args.train_args.split()
     log = run(cmd, with_stderr=True)  # podclean train logs its epochs on stderr
     with open(out + ".log", "w") as f:
@@ -560,6 +560,7 @@ def main():
     ap.add_argument("--train-args", default="--class-weight-power 0.5", help="more podclean train options")
     ap.add_argument("--game-sfx", choices=["none", "ambience", "atonal", "all"], default="none",
                     help="noise from Debian games' sound effects (not in the shipped recipe; models/README.md)")
+    ap.add_argument("--seed", type=int, default=0, help="another run of the same recipe: new mixes, augmentation and initial weights")
     ap.add_argument("--quick", action="store_true", help="eval: as recorded only (no telephone / quiet copies)")
     ap.add_argument("--report", action="store_true", help="eval: only print the table of the folds scored so far")
     ap.add_argument("--model", help="eval: score this model on every fold instead of training (not held out!)")
@@ -582,7 +583,7 @@ def main():
 
     if args.mode == "train":
         w = os.path.join(args.work, "final")
-        ds = build_training(pc, chosen, all_groups, w, 100, args)
+        ds = build_training(pc, chosen, all_groups, w, 100 + 1000 * args.seed, args)
         train(pc, ds, args.output, args)
         print(open(args.output + ".log").read()[-1500:])
         return
@@ -602,7 +603,7 @@ def main():
         held = sorted(g for g in all_groups if fold_of[g] == k)
         model = args.model or os.path.join(w, "model.pt")
         if not args.model and not (args.reuse_models and os.path.exists(model)):
-            ds = build_training(pc, chosen, all_groups - set(held), w, k + 1, args)
+            ds = build_training(pc, chosen, all_groups - set(held), w, k + 1 + 1000 * args.seed, args)
             train(pc, ds, model, args)
         print(f"fold {k}: held out {len(held)} units: " + ", ".join(held[:40]) + (" ..." if len(held) > 40 else ""),
               flush=True)
