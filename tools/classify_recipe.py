@@ -50,8 +50,8 @@ GAME_SFX_DEBS["all"] = GAME_SFX_DEBS["ambience"] + ["hedgewars-data", "warmux-da
 # engines, bells, animal calls, a tune): the shipped model, which never heard them, called
 # each music in >= 30 % of its seconds (as recorded or through a telephone band). Tried
 # because with them held-out Frozen Bubble through 300-3400 Hz fell from 98 to 51 % music
-# (fold 2); it did not help (models/README.md: phone-band music swings +-25 points from run
-# to run with any of the ambience sets).
+# (fold 2); it did not help (models/README.md: with any of the ambience sets phone-band
+# music moves by tens of points from run to run).
 TONAL_LOOPS = ("DirtTrack1 Farm1 FireStation3 Harbor1 Harbor2 Health1 Health3 Health5 Monument2 "
                "MonumentConstruction2 OreMine3 OrganicFarm2 RailTrain1 RailTrain2 Raze1 Recycle1 ResidentialLowLow1 "
                "ResidentialMed1 ResidentialMed2 Tip1 Tip3 Water1 Water3 morning").split()
@@ -355,6 +355,7 @@ def link(src, dst):
 def build_training(podclean, chosen, train_groups, w, seed, args):
     """Links the training pieces as raw/<label>/<group>__<piece>.wav, adds speech over
     music (a talk over a jingle is speech), then prep with the channel chain."""
+    seed += 1000 * args.seed  # --seed N: another run of the same recipe
     raw = os.path.join(w, "raw")
     shutil.rmtree(raw, ignore_errors=True)
     speech, music, noise_recs = [], [], []
@@ -583,7 +584,7 @@ def main():
 
     if args.mode == "train":
         w = os.path.join(args.work, "final")
-        ds = build_training(pc, chosen, all_groups, w, 100 + 1000 * args.seed, args)
+        ds = build_training(pc, chosen, all_groups, w, 100, args)
         train(pc, ds, args.output, args)
         print(open(args.output + ".log").read()[-1500:])
         return
@@ -603,7 +604,7 @@ def main():
         held = sorted(g for g in all_groups if fold_of[g] == k)
         model = args.model or os.path.join(w, "model.pt")
         if not args.model and not (args.reuse_models and os.path.exists(model)):
-            ds = build_training(pc, chosen, all_groups - set(held), w, k + 1 + 1000 * args.seed, args)
+            ds = build_training(pc, chosen, all_groups - set(held), w, k + 1, args)
             train(pc, ds, model, args)
         print(f"fold {k}: held out {len(held)} units: " + ", ".join(held[:40]) + (" ..." if len(held) > 40 else ""),
               flush=True)
