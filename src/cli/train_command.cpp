@@ -59,6 +59,9 @@ void addTrainCommand(CLI::App& app) {
                   "Share of training examples mixed with the dataset's noise (prep --noise-dir, log-mel)");
   sub->add_option("--noise-snr-min", o.noise_snr_min, "Lowest SNR of that mix (dB)");
   sub->add_option("--noise-snr-max", o.noise_snr_max, "Highest SNR of that mix (dB)");
+  sub->add_option("--ema", o.ema,
+                  "Validate and save an exponential moving average of the weights with this decay per step "
+                  "(e.g. 0.998; 0 = off): steadier than the last step's weights");
   sub->add_option("--seed", o.seed, "Random seed");
   sub->add_option("--threads", o.threads, "CPU threads");
   sub->add_option("--device", o.device, "cpu | cuda");

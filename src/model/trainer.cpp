@@ -5,12 +5,14 @@
 #include <cmath>
 #include <filesystem>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <tuple>
 #include <utility>
 
 #include "networks.h"
 #include "process_group.h"
+#include "weight_average.h"
 #include "podclean/dsp/feature_extractor.h"
 #include "podclean/dsp/feature_json.h"
 #include "podclean/prep/dataset.h"
@@ -29,6 +31,7 @@ void TrainOptions::Validate() const {
     throw UsageError("--device cuda: this LibTorch build has no CUDA or no GPU is visible (Debian's is CPU-only)");
   if (output_path.empty()) throw UsageError("-o/--output model path is required");
   if (noise_mix < 0 || noise_mix > 1) throw UsageError("--noise-mix must be in [0, 1]");
+  if (ema < 0 || ema >= 1) throw UsageError("--ema must be in [0, 1): 0 is off, 0.998 a typical decay");
   if (noise_snr_min > noise_snr_max) throw UsageError("--noise-snr-min is above --noise-snr-max");
   if (select != "auto" && select != "accuracy" && select != "macro-f1")
     throw UsageError("--select '" + select + "': use auto, accuracy or macro-f1");
@@ -273,6 +276,12 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
   // Dropout masks then differ per rank, as they do between the examples of one batch.
   torch::manual_seed(options.seed + uint64_t(rank));
   net.to(device);
+  std::optional<WeightAverage> average;  // --ema: what validation and the saved model use
+  const std::string average_path = sidePath(options.output_path, ".last.average.pt");
+  if (options.ema > 0) {
+    average.emplace(net, options.ema);
+    if (options.resume && std::filesystem::exists(average_path)) average->load(average_path);
+  }
 
   torch::Tensor weights;  // inverse class frequency, normalised to mean 1
   if (options.class_weights) {
@@ -327,10 +336,15 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
         throw Error("training diverged (loss is " + std::to_string(value) + " at epoch " + std::to_string(epoch) +
                     "); try a lower --lr");
       optimizer.step();
+      if (average) average->update(net);
       loss_sum += value;
       if (writer && callbacks.on_batch) callbacks.on_batch(epoch, b + 1, batches, loss_sum / double(b + 1));
     }
     if (group) group->averageBuffers(net);
+    if (average) {
+      average->swap(net);  // validate and save the average; swapped back before the checkpoint
+      if (group) group->averageBuffers(net);  // each rank averaged its own BatchNorm statistics
+    }
     const Validation v = validate(net, val, weights, device, 256, meta.spec.num_classes, group.get());
     const double val_loss = v.loss, val_score = by_macro_f1 ? v.macro_f1 : v.accuracy;
     EpochReport report;
@@ -354,6 +368,7 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
                              {"val_accuracy", v.accuracy},
                              {"val_score", val_score},
                              {"seed", options.seed},
+                             {"ema", options.ema},
                              {"date", std::to_string(std::time(nullptr))},
                              {"podclean_version", PODCLEAN_VERSION}};
     net.to(torch::kCPU);
@@ -370,9 +385,11 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
     }
     model.meta().training["best_val_score"] = best_score;
     model.meta().training["best_val_loss"] = best_loss;
+    if (average) average->swap(net);  // the live weights go on training
     if (writer) {
       model.save(last_path);
       torch::save(optimizer, optimizer_path);
+      if (average) average->save(average_path);
     }
     net.to(device);
     if (writer && callbacks.on_epoch) callbacks.on_epoch(report);
@@ -381,7 +398,7 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
   nlohmann::json metrics = {{"model", options.output_path}, {"dataset", options.dataset_dir},
                             {"spec", meta.spec.toJson()}, {"parameters", model.parameterCount()},
                             {"selection", by_macro_f1 ? "val macro F1, ties by val loss" : "val accuracy, ties by val loss"},
-                            {"noise_mix", noise.active() ? options.noise_mix : 0.0},
+                            {"noise_mix", noise.active() ? options.noise_mix : 0.0}, {"ema", options.ema},
                             {"best_val_score", best_score}, {"history", history}};
   if (group) {
     metrics["world_size"] = ranks;

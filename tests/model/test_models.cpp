@@ -184,6 +184,30 @@ TEST_CASE("a tiny model overfits a tiny dataset", "[model][train]") {
     Evaluation e = evaluateModel(Model::load(o.output_path), ds.path.string(), "train");
     CHECK(e.accuracy >= 0.95);
   }
+  // With --ema the saved model is the weight average: it must fit as well,
+  // BatchNorm statistics included, and a resumed run picks the average up.
+  TrainOptions a;
+  a.dataset_dir = ds.path.string();
+  a.output_path = out / "ema.pt";
+  a.spec.arch = "conv2d";
+  a.spec.channels = 8;
+  a.spec.layers = 2;
+  a.spec.dropout = 0;
+  a.epochs = 60;
+  a.patience = 1000;
+  a.batch_size = 8;
+  a.learning_rate = 5e-3;
+  a.time_masks = a.freq_masks = 0;
+  a.time_stretch = a.freq_warp = 0;
+  a.threads = 2;
+  a.ema = 0.9;
+  CHECK(trainModel(a)["ema"] == 0.9);
+  CHECK(evaluateModel(Model::load(a.output_path), ds.path.string(), "train").accuracy >= 0.95);
+  CHECK(std::filesystem::exists(out / "ema.last.average.pt"));
+  a.epochs = 62;
+  a.resume = true;
+  CHECK(trainModel(a)["history"].size() == 2);
+  CHECK(evaluateModel(Model::load(a.output_path), ds.path.string(), "train").accuracy >= 0.95);
 }
 
 TEST_CASE("training mixes the dataset's noise bank in on the fly", "[model][train][noise]") {

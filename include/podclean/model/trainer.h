@@ -30,6 +30,8 @@ struct TrainOptions {
   double freq_warp = 0.05;         // random stretch of the feature axis within +/- this (VTLP-like)
   double noise_mix = 0.5;          // share of examples mixed with the dataset's noise bank (if it has one)
   double noise_snr_min = 5, noise_snr_max = 20;  // SNR of that mix (dB)
+  double ema = 0;                  // > 0: validate and save an exponential moving average of the
+                                   // weights with this decay per step (e.g. 0.998); 0 = the live weights
   uint64_t seed = 1;
   int threads = 0;                 // 0 = LibTorch's default
   std::string device = "cpu";      // cpu | cuda
