@@ -18,18 +18,26 @@ void CutOptions::Validate() const {
 std::vector<Segment> planCuts(const FrameScores& s, const CutOptions& o) {
   o.Validate();
   const double step = s.frame_step_s;
-  // 1. Frames to keep, with hysteresis; then stretches of kept frames in seconds.
+  // 1. Frames to keep: P(keep) with hysteresis, and loud enough when gated;
+  //    then stretches of kept frames in seconds.
+  const size_t n = s.keep.size();
+  auto loudEnough = [&](size_t t) {
+    return o.floor_gate_db < 0 || t >= s.above_floor_db.size() || s.above_floor_db[t] >= o.floor_gate_db;
+  };
   std::vector<std::pair<double, double>> speech;
-  bool on = false;
+  bool on = false, in_run = false;
   size_t begin = 0;
-  for (size_t t = 0; t <= s.keep.size(); ++t) {
-    const bool end = t == s.keep.size();
-    const float p = end ? 0.f : s.keep[t];
-    if (!on && !end && p >= o.threshold) {
-      on = true;
+  for (size_t t = 0; t <= n; ++t) {
+    bool kept = false;
+    if (t < n) {
+      on = s.keep[t] >= (on ? o.threshold - o.hysteresis : o.threshold);
+      kept = on && loudEnough(t);
+    }
+    if (kept && !in_run) {
+      in_run = true;
       begin = t;
-    } else if (on && (end || p < o.threshold - o.hysteresis)) {
-      on = false;
+    } else if (!kept && in_run) {
+      in_run = false;
       // frame t is centred at t * step: a run [begin, t) covers [begin - 0.5, t - 0.5) steps
       double a = std::max(0.0, (double(begin) - 0.5) * step), b = std::min(s.duration_s, (double(t) - 0.5) * step);
       if (b - a >= o.min_keep_s) speech.emplace_back(a, b);

@@ -195,6 +195,9 @@ void addCleanCommand(CLI::App& app) {
   sub->add_option("--keep", a.keep, "Model classes to keep, e.g. speech,breath")->delimiter(',');
   sub->add_option("--threshold", a.file.cuts.threshold, "Keep a frame when P(keep) >= this (low = keep more)");
   sub->add_option("--hysteresis", a.file.cuts.hysteresis, "Stay in speech until P(keep) < threshold - this");
+  sub->add_option("--floor-gate", a.file.cuts.floor_gate_db,
+                  "neural method: also remove frames less than this many dB above the file's noise floor "
+                  "(negative = off)");
   sub->add_option("--silence-db", a.silence_db,
                   "energy method: frames below this RMS (dBFS) are silence (default 0: adapt to each file's noise "
                   "floor and speech level)");

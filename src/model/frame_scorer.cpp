@@ -5,10 +5,13 @@
 
 #include "podclean/audio/audio_reader.h"
 #include "podclean/dsp/feature_extractor.h"
+#include "podclean/dsp/frame_energy.h"
 #include "podclean/model/frame_posterior_stream.h"
 #include "podclean/util/error.h"
 
 namespace podclean {
+
+constexpr double kFloorLookaheadS = 10.0;  // as --method energy: the first seconds are judged like the rest
 
 FrameScores scoreWithModel(const Model& model, const std::string& model_path, const std::string& audio_path,
                            const std::vector<std::string>& keep_labels, int64_t chunk_frames) {
@@ -35,6 +38,11 @@ FrameScores scoreWithModel(const Model& model, const std::string& model_path, co
   scores.frame_step_s = double(meta.features.hop_length) / meta.features.sample_rate_hz;
   scores.duration_s = source.info().duration_s();
 
+  // Frame levels, centred like the feature frames, for the cut planner's floor gate.
+  FrameEnergy energy(meta.features.hop_length, meta.features.sample_rate_hz, FrameAlign::kCentred);
+  std::vector<float> levels_db;
+  auto addLevel = [&](double mean_square) { levels_db.push_back(float(powerDb(mean_square))); };
+
   FramePosteriorStream posteriors(model, chunk_frames);
   Matrix fresh(0, meta.features.numFeatures()), probs(0, int64_t(meta.labels.size()));
   // P(keep) and the most likely removable class of every frame given out.
@@ -55,6 +63,7 @@ FrameScores scoreWithModel(const Model& model, const std::string& model_path, co
   std::vector<float> chunk;
   while (source.next(chunk)) {
     extractor.acceptWaveform(chunk.data(), chunk.size());
+    energy.push(chunk.data(), chunk.size(), addLevel);
     fresh = Matrix(0, fresh.cols);
     extractor.takeFrames(fresh);
     posteriors.push(fresh, probs);
@@ -66,6 +75,10 @@ FrameScores scoreWithModel(const Model& model, const std::string& model_path, co
   posteriors.push(fresh, probs);
   posteriors.finish(probs);
   score();
+  energy.finish(addLevel);
+  LevelTracker::Options floor;
+  floor.frame_s = scores.frame_step_s;
+  scores.above_floor_db = levelsAboveFloorDb(levels_db, std::llround(kFloorLookaheadS / scores.frame_step_s), floor);
   return scores;
 }
 

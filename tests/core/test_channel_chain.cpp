@@ -69,6 +69,24 @@ TEST_CASE("level tracker: percentiles follow a gain change exactly", "[dsp][ener
   CHECK(c.floorDb() == Approx(-40).margin(0.5));
 }
 
+TEST_CASE("levels above the floor: relative to the file, looking ahead at its start", "[dsp][energy]") {
+  // 2 s of speech-level frames first, then room tone: the look-ahead has seen
+  // the room tone when the first frames are judged, so they are judged alike.
+  std::vector<float> levels(200, -20.f);
+  for (int i = 0; i < 800; ++i) levels.push_back(i % 50 < 25 ? -50.f : -20.f);
+  const auto above = levelsAboveFloorDb(levels, 1000);
+  REQUIRE(above.size() == levels.size());
+  CHECK(above[0] == Approx(30).margin(0.5));
+  CHECK(above[225] == Approx(30).margin(0.5));
+  CHECK(above[200] == Approx(0).margin(0.5));
+  // the same file 12 dB quieter: the same figures
+  std::vector<float> quieter = levels;
+  for (float& v : quieter) v -= 12;
+  CHECK(levelsAboveFloorDb(quieter, 1000) == above);
+  // without look-ahead the first frames are their own floor
+  CHECK(levelsAboveFloorDb(levels, 0)[0] == Approx(0).margin(0.5));
+}
+
 TEST_CASE("channel chain: level lands in the range, deterministic under a seed", "[prep][channel]") {
   const int rate = 16000;
   ChannelChainOptions o;

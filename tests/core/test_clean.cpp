@@ -303,6 +303,27 @@ TEST_CASE("the cut planner pads speech, shortens pauses and ignores short gaps",
   CHECK(long_only[0].start_s == Approx(8.145).margin(0.01));
 }
 
+TEST_CASE("the floor gate cuts what the model keeps but is as quiet as the room tone", "[clean][planner]") {
+  FrameScores s;
+  s.duration_s = 6.0;
+  s.keep.assign(600, 0.f);
+  s.remove_class.assign(600, 0);
+  s.class_names = {"silence"};
+  for (int t = 100; t < 300; ++t) s.keep[size_t(t)] = 0.9f;  // the model: speech 1.0-3.0 s
+  s.above_floor_db.assign(600, 0.5f);                           // room tone...
+  for (int t = 100; t < 200; ++t) s.above_floor_db[size_t(t)] = 25.f;  // ...but only 1.0-2.0 s is loud
+  CutOptions o;
+  o.shorten_pauses_s = 0;
+  auto cuts = planCuts(s, o);
+  REQUIRE(cuts.size() == 2);
+  CHECK(cuts[1].start_s == Approx(1.995 + 0.15).margin(0.01));
+  o.floor_gate_db = -1;  // off: the model's 3.0 s
+  CHECK(planCuts(s, o)[1].start_s == Approx(2.995 + 0.15).margin(0.01));
+  o.floor_gate_db = 2;
+  s.above_floor_db.clear();  // scores without levels (the energy method): no gate
+  CHECK(planCuts(s, o)[1].start_s == Approx(2.995 + 0.15).margin(0.01));
+}
+
 namespace {
 
 std::string fromBase64(const std::string& text) {

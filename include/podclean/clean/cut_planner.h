@@ -12,6 +12,9 @@ namespace podclean {
 struct CutOptions {
   double threshold = 0.10;        // a frame is kept when P(keep) >= threshold (set for models/clean-default.pt)
   double hysteresis = 0.05;       // ...and stays kept until P(keep) < threshold - hysteresis
+  double floor_gate_db = 2.0;     // ...and is at least this far above the noise floor (when the
+                                  // scores carry levels; < 0: no gate). The model alone keeps
+                                  // room tone next to speech; the level says where the speech ends.
   double pad_before_s = 0.10;     // kept before each stretch of speech
   double pad_after_s = 0.15;      // kept after it (word endings, a trailing "s")
   double min_cut_s = 0.30;        // shorter removable stretches are left alone
@@ -28,6 +31,7 @@ struct FrameScores {
   std::vector<float> keep;        // P(keep) per frame
   std::vector<int> remove_class;  // index into class_names per frame
   std::vector<std::string> class_names;  // removable classes ("silence", "breath", ...)
+  std::vector<float> above_floor_db;     // per frame: level above the file's noise floor (empty: no gate)
 };
 
 // Cuts in seconds, each with the class removed and the mean confidence

@@ -117,4 +117,10 @@ class LevelTracker {
   int64_t frames_ = 0;
 };
 
+// Each frame's level above the recording's running noise floor (dB): frame t
+// minus the floor a LevelTracker estimates after frame t + lookahead_frames
+// (after the last frame, near the end), as `clean --method energy` judges it.
+std::vector<float> levelsAboveFloorDb(const std::vector<float>& levels_db, int64_t lookahead_frames,
+                                      const LevelTracker::Options& options = {});
+
 }  // namespace podclean
