@@ -370,7 +370,7 @@ TEST_CASE("clean --review writes one page with the cuts, P(speech) and the audio
   const double duration = double(e.audio.size()) / 16000;
   CHECK(data["duration"].get<double>() == Approx(duration).margin(1e-3));
   CHECK(fromBase64(data["prob"]["b64"]).size() == Approx(duration / 0.01).margin(2));  // one P(speech) byte per frame
-  CHECK(data["prob"]["threshold"].get<double>() == Approx(0.10));
+  CHECK(data["prob"]["threshold"].get<double>() == Approx(CutOptions().threshold));
   CHECK(page.find("http://") == std::string::npos);
   CHECK(page.find("https://") == std::string::npos);
   // the audio: one MP3 piece that decodes to the whole file
