@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <deque>
 
 #include "podclean/audio/audio_reader.h"
 #include "podclean/dsp/frame_energy.h"
@@ -20,28 +19,20 @@ FrameScores scoreByEnergy(const std::string& path, double threshold_db) {
   scores.frame_step_s = frames.stepS();
   scores.duration_s = reader.info().duration_s();
   scores.class_names = {"silence"};
-  const bool adaptive = threshold_db == 0;
-  constexpr size_t kLookahead = 1000;  // frames: 10 s
-  LevelTracker levels;
-  std::deque<float> waiting;  // frame levels not yet decided (adaptive)
-  auto decide = [&](double db) {
-    const double threshold = adaptive ? adaptiveSilenceDb(levels.floorDb(), levels.speechDb()) : threshold_db;
-    scores.keep.push_back(db >= threshold ? 1.f : 0.f);
-  };
-  auto emit = [&](double mean_square) {
-    const double db = powerDb(mean_square);
-    if (!adaptive) return decide(db);
-    levels.push(db);
-    waiting.push_back(float(db));
-    if (waiting.size() > kLookahead) {
-      decide(waiting.front());
-      waiting.pop_front();
-    }
-  };
+  std::vector<float> levels_db;
+  auto emit = [&](double mean_square) { levels_db.push_back(float(powerDb(mean_square))); };
   std::vector<float> chunk;
   while (reader.readMono(chunk, 1 << 16) > 0) frames.push(chunk.data(), chunk.size(), emit);
   frames.finish(emit);
-  for (float db : waiting) decide(db);
+  if (threshold_db != 0) {
+    for (float db : levels_db) scores.keep.push_back(db >= threshold_db ? 1.f : 0.f);
+  } else {
+    constexpr int64_t kLookahead = 1000;  // frames: 10 s
+    LevelTracker tracker;
+    judgeWithLookahead(levels_db, kLookahead, tracker, [&](size_t t, const LevelTracker& levels) {
+      scores.keep.push_back(levels_db[t] >= adaptiveSilenceDb(levels.floorDb(), levels.speechDb()) ? 1.f : 0.f);
+    });
+  }
   scores.remove_class.assign(scores.keep.size(), 0);
   return scores;
 }

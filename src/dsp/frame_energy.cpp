@@ -73,13 +73,9 @@ double LevelTracker::percentile(double p) const {
 std::vector<float> levelsAboveFloorDb(const std::vector<float>& levels_db, int64_t lookahead_frames,
                                       const LevelTracker::Options& options) {
   LevelTracker tracker(options);
-  const size_t n = levels_db.size(), ahead = size_t(std::max<int64_t>(0, lookahead_frames));
-  for (size_t t = 0; t < std::min(ahead, n); ++t) tracker.push(levels_db[t]);
-  std::vector<float> above(n);
-  for (size_t t = 0; t < n; ++t) {
-    if (t + ahead < n) tracker.push(levels_db[t + ahead]);
-    above[t] = float(levels_db[t] - tracker.floorDb());
-  }
+  std::vector<float> above(levels_db.size());
+  judgeWithLookahead(levels_db, lookahead_frames, tracker,
+                     [&](size_t t, const LevelTracker& levels) { above[t] = float(levels_db[t] - levels.floorDb()); });
   return above;
 }
 

@@ -3,7 +3,7 @@
 // reaches a threshold. By default the threshold adapts to each file: a
 // LevelTracker follows its noise floor and speech level (percentiles of frame
 // levels, looking 10 s ahead so the first seconds are judged as well as the
-// rest; memory stays flat), and the threshold sits between them.
+// rest; the tracker is a fixed histogram), and the threshold sits between them.
 #pragma once
 #include <string>
 

@@ -117,9 +117,22 @@ class LevelTracker {
   int64_t frames_ = 0;
 };
 
-// Each frame's level above the recording's running noise floor (dB): frame t
-// minus the floor a LevelTracker estimates after frame t + lookahead_frames
-// (after the last frame, near the end), as `clean --method energy` judges it.
+// Calls judge(t, tracker) for each frame t once the tracker has seen the
+// frames up to t + lookahead_frames (all of them, near the end): how `clean`
+// judges a frame by the recording's floor and speech level, so that the first
+// seconds are judged like the rest.
+template <class Judge>
+void judgeWithLookahead(const std::vector<float>& levels_db, int64_t lookahead_frames, LevelTracker& tracker,
+                        Judge&& judge) {
+  const size_t n = levels_db.size(), ahead = size_t(lookahead_frames > 0 ? lookahead_frames : 0);
+  for (size_t t = 0; t < ahead && t < n; ++t) tracker.push(levels_db[t]);
+  for (size_t t = 0; t < n; ++t) {
+    if (t + ahead < n) tracker.push(levels_db[t + ahead]);
+    judge(t, static_cast<const LevelTracker&>(tracker));
+  }
+}
+
+// Each frame's level above the recording's running noise floor (dB), judged so.
 std::vector<float> levelsAboveFloorDb(const std::vector<float>& levels_db, int64_t lookahead_frames,
                                       const LevelTracker::Options& options = {});
 
