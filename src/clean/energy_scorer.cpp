@@ -27,9 +27,8 @@ FrameScores scoreByEnergy(const std::string& path, double threshold_db) {
   if (threshold_db != 0) {
     for (float db : levels_db) scores.keep.push_back(db >= threshold_db ? 1.f : 0.f);
   } else {
-    constexpr int64_t kLookahead = 1000;  // frames: 10 s
     LevelTracker tracker;
-    judgeWithLookahead(levels_db, kLookahead, tracker, [&](size_t t, const LevelTracker& levels) {
+    judgeWithLookahead(levels_db, std::llround(kLevelLookaheadS / frames.stepS()), tracker, [&](size_t t, const LevelTracker& levels) {
       scores.keep.push_back(levels_db[t] >= adaptiveSilenceDb(levels.floorDb(), levels.speechDb()) ? 1.f : 0.f);
     });
   }

@@ -11,8 +11,6 @@
 
 namespace podclean {
 
-constexpr double kFloorLookaheadS = 10.0;  // as --method energy: the first seconds are judged like the rest
-
 FrameScores scoreWithModel(const Model& model, const std::string& model_path, const std::string& audio_path,
                            const std::vector<std::string>& keep_labels, int64_t chunk_frames) {
   const ModelMeta& meta = model.meta();
@@ -78,7 +76,7 @@ FrameScores scoreWithModel(const Model& model, const std::string& model_path, co
   energy.finish(addLevel);
   LevelTracker::Options floor;
   floor.frame_s = scores.frame_step_s;
-  scores.above_floor_db = levelsAboveFloorDb(levels_db, std::llround(kFloorLookaheadS / scores.frame_step_s), floor);
+  scores.above_floor_db = levelsAboveFloorDb(levels_db, std::llround(kLevelLookaheadS / scores.frame_step_s), floor);
   return scores;
 }
 

@@ -117,6 +117,12 @@ class LevelTracker {
   int64_t frames_ = 0;
 };
 
+// How far ahead `clean` looks when it judges a frame by the recording's levels
+// (the energy method and the neural method's floor gate): 10 s, so that the
+// first seconds are judged like the rest. (A level-normalised model keeps its
+// own look-ahead in its FeatureOptions, fixed when it was trained.)
+constexpr double kLevelLookaheadS = 10.0;
+
 // Calls judge(t, tracker) for each frame t once the tracker has seen the
 // frames up to t + lookahead_frames (all of them, near the end): how `clean`
 // judges a frame by the recording's floor and speech level, so that the first
