@@ -22,7 +22,7 @@ if [ "${1:-}" = "--tts" ]; then
   WORDS=$2
   DATA=$(realpath "${3:-../shared/data}")
   W=${4:-/tmp/podclean-listen-tts}
-  P=build/podclean
+  P=${PODCLEAN:-build/podclean}
   rm -rf "$W" && mkdir -p "$W/negatives" "$W/background"
   # Negatives: ordinary phrases, command words, digits, read speech of many voices, the other wake words.
   ln -s "$DATA/not-wake-words" "$W/negatives/not-wake-words"
@@ -41,9 +41,33 @@ if [ "${1:-}" = "--tts" ]; then
     TTS+=(--tts-keyword "$p")
     LABELS+=",$(echo "$p" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9]\+/_/g; s/^_//; s/_$//')"
   done
-  $P prep -o "$W/streams-train" --task streams "${TTS[@]}" --tts-takes ${TTS_TAKES:-400} --subset train \
-    --streams ${STREAMS_TRAIN:-200} $STREAMS --keywords-per-minute 8 --negatives-per-minute 16 --seed 1 --quiet
-  $P prep "$W"/streams-train-tts/* -o "$W/streams-train-quiet" --task streams --subset train --streams 30 $STREAMS \
+  # Hard negatives, synthesised like the words (TTS_NEAR, a comma list: "snow boat,mirror,view class").
+  # Only the training streams hear them; the test streams keep the negatives above.
+  IFS=, read -ra NEAR_PHRASES <<< "${TTS_NEAR:-}"
+  NEAR=() && for p in "${NEAR_PHRASES[@]}"; do NEAR+=(--tts-keyword "$p"); done
+  TRAIN_STREAMS=$STREAMS
+  if [ ${#NEAR[@]} -gt 0 ]; then
+    mkdir -p "$W/negatives-train"
+    for d in "$W"/negatives/*; do ln -s "$(realpath "$d")" "$W/negatives-train/$(basename "$d")"; done
+    $P prep -o "$W/near-streams" --task streams "${NEAR[@]}" --tts-takes ${NEAR_TAKES:-60} --tts-dir "$W/negatives-train/near" \
+      --streams 1 --negatives "$W/negatives" --background "$W/background" --stream-seconds 10 --seed 7 --quiet
+    TRAIN_STREAMS="--negatives $W/negatives-train --background $W/background --stream-seconds 60"
+  fi
+  # The takes are synthesised by the first prep below, or first of all when SPEEDS="0.9 1.1" asks for
+  # a copy of each take at each speed (sox speed: pitch and formants move together, as from a
+  # shorter or longer vocal tract), more voices than the synthesisers have.
+  KEYWORDS=("${TTS[@]}" --tts-takes ${TTS_TAKES:-400})
+  if [ -n "${SPEEDS:-}" ]; then
+    $P prep -o "$W/tts-synth" --task streams "${KEYWORDS[@]}" --tts-dir "$W/streams-train-tts" --streams 1 \
+      --negatives "$W/negatives" --background "$W/background" --stream-seconds 10 --seed 5 --quiet
+    for d in "$W"/streams-train-tts/*/; do
+      for f in "$d"*.wav; do for s in $SPEEDS; do sox "$f" "${d}speed${s}_$(basename "$f")" speed "$s"; done; done
+    done
+    KEYWORDS=("$W"/streams-train-tts/*)
+  fi
+  $P prep "${KEYWORDS[@]}" -o "$W/streams-train" --task streams --subset train \
+    --streams ${STREAMS_TRAIN:-200} $TRAIN_STREAMS --keywords-per-minute 8 --negatives-per-minute 16 --seed 1 --quiet
+  $P prep "$W"/streams-train-tts/* -o "$W/streams-train-quiet" --task streams --subset train --streams 30 $TRAIN_STREAMS \
     --keywords-per-minute 0 --negatives-per-minute 16 --seed 3 --quiet
   # Every training stream once as made and once through the channel chain (room, far field, mic
   # colour, noise bed, band limit, MP3/Opus, level): synthetic voices are clean, real ones are not.
@@ -80,7 +104,7 @@ fi
 if [ "${1:-}" = "--commands" ]; then
   DATA=$(realpath "${2:-../shared/data}")
   W=${3:-/tmp/podclean-listen-commands}
-  P=build/podclean
+  P=${PODCLEAN:-build/podclean}
   WORDS="stop go up down left right"
   rm -rf "$W" && mkdir -p "$W/background"
   # Every Speech Commands take goes to train/ or test/ by its speaker, so no test voice is ever
@@ -155,7 +179,7 @@ if [ "${1:-}" = "--commands" ]; then
 fi
 DATA=$(realpath "${1:-../shared/data}")
 W=${2:-/tmp/podclean-listen-model}
-P=build/podclean
+P=${PODCLEAN:-build/podclean}
 rm -rf "$W" && mkdir -p "$W/keywords" "$W/negatives" "$W/background"
 for k in alexa computer jarvis; do ln -s "$DATA/wakewords/$k" "$W/keywords/$k"; done
 # Not keywords: ordinary phrases, the other wake words, command words.
