@@ -6,7 +6,8 @@
 # Usage: bash tools/train_listen_model.sh [DATA_DIR] [WORK_DIR]   (DATA_DIR: ../shared/data)
 # VERIFIER_ONLY=1 keeps models/listen-default.pt and rebuilds only the verifier.
 #
-# bash tools/train_listen_model.sh --tts "snowboy,smart mirror,view glass" [DATA_DIR] [WORK_DIR]
+# TTS_NEAR="snow,boy,snow boat,..." bash tools/train_listen_model.sh --tts "snowboy,smart mirror,view glass" [DATA_DIR] [WORK_DIR]
+# (models/README.md gives the whole TTS_NEAR list the shipped example was trained with)
 # instead trains a model for those words from synthetic voices only (espeak-ng and flite takes,
 # `prep --tts-keyword`), models/listen-tts-example.pt, and makes test streams from the real
 # recordings of the words in DATA_DIR/wakewords where there are some (never trained on).
@@ -41,18 +42,28 @@ if [ "${1:-}" = "--tts" ]; then
     TTS+=(--tts-keyword "$p")
     LABELS+=",$(echo "$p" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9]\+/_/g; s/^_//; s/_$//')"
   done
-  # Hard negatives, synthesised like the words (TTS_NEAR, a comma list: "snow boat,mirror,view class").
-  # Only the training streams hear them; the test streams keep the negatives above.
-  IFS=, read -ra NEAR_PHRASES <<< "${TTS_NEAR:-}"
-  NEAR=() && for p in "${NEAR_PHRASES[@]}"; do NEAR+=(--tts-keyword "$p"); done
+  # Synthetic negatives. Every keyword take is synthetic and nearly every negative real, so a model
+  # can learn "synthetic voice = keyword" (the first example model fired 2.4 times as often on
+  # synthetic everyday words as on real speech). So the same synthesisers also say everyday words
+  # and phrases (TTS_SPEECH, a comma list; "none" for none) and, as a second group, the near
+  # phrases of TTS_NEAR ("snow boat,mirror,view class"), both as negatives of the training streams
+  # only: the test streams keep the real negatives above, so figures stay comparable.
+  SPEECH=${TTS_SPEECH:-yes,no,okay,hello,thank you,good morning,see you later,what time is it,turn it off,play some music,open the door,call my mother,seven,forty two,happy birthday,how are you,right now,not today,go back,listen to this,the weather is nice,where are my keys,I think so,let me see,tomorrow,maybe,that is great,excuse me,come here,wait a minute}
   TRAIN_STREAMS=$STREAMS
-  if [ ${#NEAR[@]} -gt 0 ]; then
+  if [ "$SPEECH" != none ] || [ -n "${TTS_NEAR:-}" ]; then
     mkdir -p "$W/negatives-train"
     for d in "$W"/negatives/*; do ln -s "$(realpath "$d")" "$W/negatives-train/$(basename "$d")"; done
-    $P prep -o "$W/near-streams" --task streams "${NEAR[@]}" --tts-takes ${NEAR_TAKES:-60} --tts-dir "$W/negatives-train/near" \
-      --streams 1 --negatives "$W/negatives" --background "$W/background" --stream-seconds 10 --seed 7 --quiet
     TRAIN_STREAMS="--negatives $W/negatives-train --background $W/background --stream-seconds 60"
   fi
+  for group in speech near; do
+    if [ $group = speech ]; then LIST=$SPEECH; [ "$LIST" = none ] && continue; else LIST=${TTS_NEAR:-}; fi
+    IFS=, read -ra GROUP_PHRASES <<< "$LIST"
+    [ ${#GROUP_PHRASES[@]} -eq 0 ] && continue
+    GROUP=() && for p in "${GROUP_PHRASES[@]}"; do GROUP+=(--tts-keyword "$p"); done
+    $P prep -o "$W/tts-$group-streams" --task streams "${GROUP[@]}" --tts-takes ${NEGATIVE_TAKES:-40} \
+      --tts-dir "$W/negatives-train/tts-$group" --streams 1 --negatives "$W/negatives" --background "$W/background" \
+      --stream-seconds 10 --seed 7 --quiet
+  done
   # The takes are synthesised by the first prep below, or first of all when SPEEDS="0.9 1.1" asks for
   # a copy of each take at each speed (sox speed: pitch and formants move together, as from a
   # shorter or longer vocal tract), more voices than the synthesisers have.
@@ -61,7 +72,7 @@ if [ "${1:-}" = "--tts" ]; then
     $P prep -o "$W/tts-synth" --task streams "${KEYWORDS[@]}" --tts-dir "$W/streams-train-tts" --streams 1 \
       --negatives "$W/negatives" --background "$W/background" --stream-seconds 10 --seed 5 --quiet
     for d in "$W"/streams-train-tts/*/; do
-      for f in "$d"*.wav; do for s in $SPEEDS; do sox "$f" "${d}speed${s}_$(basename "$f")" speed "$s"; done; done
+      for f in "$d"*.wav; do for s in $SPEEDS; do sox -V1 "$f" "${d}speed${s}_$(basename "$f")" speed "$s"; done; done
     done
     KEYWORDS=("$W"/streams-train-tts/*)
   fi
