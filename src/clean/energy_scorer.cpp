@@ -28,7 +28,8 @@ FrameScores scoreByEnergy(const std::string& path, double threshold_db) {
     for (float db : levels_db) scores.keep.push_back(db >= threshold_db ? 1.f : 0.f);
   } else {
     LevelTracker tracker;
-    judgeWithLookahead(levels_db, std::llround(kLevelLookaheadS / frames.stepS()), tracker, [&](size_t t, const LevelTracker& levels) {
+    const int64_t lookahead = std::llround(kLevelLookaheadS / frames.stepS());
+    judgeWithLookahead(levels_db, lookahead, tracker, [&](size_t t, const LevelTracker& levels) {
       scores.keep.push_back(levels_db[t] >= adaptiveSilenceDb(levels.floorDb(), levels.speechDb()) ? 1.f : 0.f);
     });
   }
