@@ -21,6 +21,20 @@
 # safe from rebuilds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A phrase as a label and folder name: "Smart Mirror" -> smart_mirror.
+slug() { echo "$1" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9]\+/_/g; s/^_//; s/_$//'; }
+# synthesise DIR TAKES SEED NEGATIVES BACKGROUND PHRASE...: TAKES espeak-ng/flite takes of each phrase
+# in DIR/<slug>/ (`prep --tts-keyword` makes them on its way to a stream; that one 10 s stream,
+# made of NEGATIVES and BACKGROUND, is thrown away).
+synthesise() {
+  local dir=$1 takes=$2 seed=$3 negatives=$4 background=$5 stream p args=()
+  shift 5
+  for p in "$@"; do args+=(--tts-keyword "$p"); done
+  stream=$(mktemp -d)
+  $P prep -o "$stream/out" --task streams "${args[@]}" --tts-takes "$takes" --tts-dir "$dir" --streams 1 \
+    --negatives "$negatives" --background "$background" --stream-seconds 10 --seed "$seed" --quiet
+  rm -rf "$stream"
+}
 if [ "${1:-}" = "--tts" ]; then
   WORDS=$2
   DATA=$(realpath "${3:-../shared/data}")
@@ -42,14 +56,15 @@ if [ "${1:-}" = "--tts" ]; then
   TTS=()
   for p in "${PHRASES[@]}"; do
     TTS+=(--tts-keyword "$p")
-    LABELS+=",$(echo "$p" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9]\+/_/g; s/^_//; s/_$//')"
+    LABELS+=",$(slug "$p")"
   done
   # Synthetic negatives. Every keyword take is synthetic and nearly every negative real, so a model
   # can learn "synthetic voice = keyword" (the first example model, trained without these, fired 3
-  # times as often on synthetic everyday phrases as on real speech, 110 times with its verifier). So the same synthesisers also say everyday words
-  # and phrases (TTS_SPEECH, a comma list; "none" for none) and, as a second group, the near
-  # phrases of TTS_NEAR ("snow boat,mirror,view class"), both as negatives of the training streams
-  # only: the test streams keep the real negatives above, so figures stay comparable.
+  # times as often on synthetic everyday phrases as on real speech, 110 times with its verifier).
+  # So the same synthesisers also say everyday words and phrases (TTS_SPEECH, a comma list; "none"
+  # for none) and, as a second group, the near phrases of TTS_NEAR ("snow boat,mirror,view class"),
+  # both as negatives of the training streams only: the test streams keep the real negatives
+  # above, so figures stay comparable.
   SPEECH=${TTS_SPEECH:-yes,no,okay,hello,thank you,good morning,see you later,what time is it,turn it off,play some music,open the door,call my mother,seven,forty two,happy birthday,how are you,right now,not today,go back,listen to this,the weather is nice,where are my keys,I think so,let me see,tomorrow,maybe,that is great,excuse me,come here,wait a minute}
   TRAIN_STREAMS=$STREAMS
   if [ "$SPEECH" != none ] || [ -n "${TTS_NEAR:-}" ]; then
@@ -57,22 +72,20 @@ if [ "${1:-}" = "--tts" ]; then
     for d in "$W"/negatives/*; do ln -s "$(realpath "$d")" "$W/negatives-train/$(basename "$d")"; done
     TRAIN_STREAMS="--negatives $W/negatives-train --background $W/background --stream-seconds 60"
   fi
-  for group in speech near; do
-    if [ $group = speech ]; then LIST=$SPEECH; [ "$LIST" = none ] && continue; else LIST=${TTS_NEAR:-}; fi
-    IFS=, read -ra GROUP_PHRASES <<< "$LIST"
-    [ ${#GROUP_PHRASES[@]} -eq 0 ] && continue
-    GROUP=() && for p in "${GROUP_PHRASES[@]}"; do GROUP+=(--tts-keyword "$p"); done
-    $P prep -o "$W/tts-$group-streams" --task streams "${GROUP[@]}" --tts-takes ${NEGATIVE_TAKES:-40} \
-      --tts-dir "$W/negatives-train/tts-$group" --streams 1 --negatives "$W/negatives" --background "$W/background" \
-      --stream-seconds 10 --seed 7 --quiet
-  done
+  if [ "$SPEECH" != none ]; then
+    IFS=, read -ra LIST <<< "$SPEECH"
+    synthesise "$W/negatives-train/tts-speech" ${NEGATIVE_TAKES:-40} 7 "$W/negatives" "$W/background" "${LIST[@]}"
+  fi
+  if [ -n "${TTS_NEAR:-}" ]; then
+    IFS=, read -ra LIST <<< "$TTS_NEAR"
+    synthesise "$W/negatives-train/tts-near" ${NEGATIVE_TAKES:-40} 7 "$W/negatives" "$W/background" "${LIST[@]}"
+  fi
   # The takes are synthesised by the first prep below, or first of all when SPEEDS="0.9 1.1" asks for
   # a copy of each take at each speed (sox speed: pitch and formants move together, as from a
   # shorter or longer vocal tract), more voices than the synthesisers have.
   KEYWORDS=("${TTS[@]}" --tts-takes ${TTS_TAKES:-400})
   if [ -n "${SPEEDS:-}" ]; then
-    $P prep -o "$W/tts-synth" --task streams "${KEYWORDS[@]}" --tts-dir "$W/streams-train-tts" --streams 1 \
-      --negatives "$W/negatives" --background "$W/background" --stream-seconds 10 --seed 5 --quiet
+    synthesise "$W/streams-train-tts" ${TTS_TAKES:-400} 5 "$W/negatives" "$W/background" "${PHRASES[@]}"
     for d in "$W"/streams-train-tts/*/; do
       for f in "$d"*.wav; do for s in $SPEEDS; do sox -V1 "$f" "${d}speed${s}_$(basename "$f")" speed "$s"; done; done
     done
@@ -101,7 +114,7 @@ if [ "${1:-}" = "--tts" ]; then
   # a half of negatives alone for false accepts.
   REAL=()
   for p in "${PHRASES[@]}"; do
-    d="$DATA/wakewords/$(echo "$p" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9]\+/_/g; s/^_//; s/_$//')"
+    d="$DATA/wakewords/$(slug "$p")"
     [ -d "$d" ] && REAL+=("$d")
   done
   if [ ${#REAL[@]} -gt 0 ]; then
@@ -147,9 +160,7 @@ if [ "${1:-}" = "--commands" ]; then
       done
     done
     # Synthetic voices of the commands (espeak-ng and flite: voices, speeds, pitches) join training.
-    TTS=() && for w in $WORDS; do TTS+=(--tts-keyword "$w"); done
-    $P prep -o "$W/tts-streams" --task streams "${TTS[@]}" --tts-takes ${TTS_TAKES:-60} --tts-dir "$W/tts" --streams 1 \
-      --negatives "$W/train/negatives" --background "$DATA/noise" --stream-seconds 10 --seed 5 --quiet
+    synthesise "$W/tts" ${TTS_TAKES:-60} 5 "$W/train/negatives" "$DATA/noise" $WORDS
     for w in $WORDS; do for f in "$W/tts/$w"/*; do ln -s "$f" "$W/train/keywords/$w/tts_$(basename "$f")"; done; done
   fi
   # Negatives besides the other words: the wake words (a command must not fire on "computer"),
