@@ -210,9 +210,11 @@ for k in alexa computer jarvis; do ln -s "$DATA/wakewords/$k" "$W/keywords/$k"; 
 ln -s "$DATA/not-wake-words" "$W/negatives/not-wake-words"
 for k in smart_mirror snowboy view_glass; do ln -s "$DATA/wakewords/$k" "$W/negatives/$k"; done
 ln -s "$DATA/speech-commands" "$W/negatives/speech-commands"
+ln -s "$DATA/speech-commands-test" "$W/negatives/speech-commands-test"
 ln -s "$DATA/fsdd" "$W/negatives/fsdd"
-# Read sentences, cut into phrases at their pauses (they are longer than a slot).
-$P prep "$DATA/speech-prompts" "$DATA/speech-cv" -o "$W/negatives/phrases" --task split-silence \
+# Read sentences of many voices (librispeech-251: 251 speakers), cut into phrases at their pauses
+# (they are longer than a slot).
+$P prep "$DATA/speech-prompts" "$DATA/speech-cv" "$DATA/librispeech-251" -o "$W/negatives/phrases" --task split-silence \
   --silence-db -45 --min-silence 0.25 --keep-silence 0.1 --quiet
 ln -s "$DATA/noise" "$W/background/noise"
 ln -s "$DATA/music" "$W/background/music"
@@ -228,19 +230,24 @@ $P prep "$W"/keywords/* -o "$W/streams-test" --task streams --subset test --stre
   --keywords-per-minute 8 --negatives-per-minute 10 --seed 2 --quiet
 $P prep "$W"/keywords/* -o "$W/streams-background" --task streams --subset test --streams 180 $STREAMS \
   --keywords-per-minute 0 --negatives-per-minute 16 --seed 4 --quiet
+# Every training stream once as made and once through the channel chain (room, far field, mic
+# colour, noise bed, band limit, MP3/Opus, level): users' microphones and rooms are not the
+# recordings' (CHANNEL_AUG=0: as made only).
+CHAIN="--channel-aug ${CHANNEL_AUG:-1}"
 if [ -z "${VERIFIER_ONLY:-}" ]; then  # the keyword gru: its frame dataset, training, and the shipped copy
   $P prep "$W/streams-train" "$W/streams-train-quiet" -o "$W/ds" --task frame --default-label background \
-    --labels background,alexa,computer,jarvis --window-seconds 10 --val 0.15 --test 0 --quiet
-  $P train "$W/ds" --arch gru --channels 64 --hidden 128 --layers 1 --kernel 5 --epochs 40 --patience 8 --lr 3e-3 \
-    --class-weight-power 0.5 --time-masks 1 --freq-masks 1 --seed 1 -o "$W/listen-default.pt"
+    --labels background,alexa,computer,jarvis --window-seconds 10 --val 0.15 --test 0 $CHAIN --quiet
+  $P train "$W/ds" --arch gru --channels 64 --hidden 128 --layers 1 --kernel 5 --epochs ${EPOCHS:-24} --patience 8 --lr 3e-3 \
+    --class-weight-power 0.5 --time-masks 1 --freq-masks 1 --seed 1 --threads ${THREADS:-2} -o "$W/listen-default.pt"
   cp "$W/listen-default.pt" models/listen-default.pt
 fi
 # The verifier: a conv2d clip model that sees the last 1.5 s whenever the gru
 # fires, trained on windows of the same streams that end just after a keyword
-# (the keyword's class) or anywhere else (background).
+# (the keyword's class) or anywhere else (background). The shipped one is epoch 6 of this
+# 10-epoch schedule, stopped there for time (5-6 minutes an epoch on 2 cores; models/README.md).
 $P prep "$W/streams-train" "$W/streams-train-quiet" -o "$W/verify-ds" --task keyword-windows --window-seconds 1.5 \
-  --negative-stride 0.75 --default-label background --labels background,alexa,computer,jarvis --val 0.15 --test 0 --quiet
-$P train "$W/verify-ds" --arch conv2d --channels 16 --layers 3 --epochs 12 --patience 4 --lr 3e-3 --class-weight-power 0.5 \
-  --time-masks 1 --freq-masks 1 --select macro-f1 --seed 1 -o "$W/listen-verify.pt"
+  --negative-stride 0.75 --default-label background --labels background,alexa,computer,jarvis --val 0.15 --test 0 $CHAIN --quiet
+$P train "$W/verify-ds" --arch conv2d --channels 16 --layers 3 --epochs ${VERIFY_EPOCHS:-10} --patience 4 --lr 3e-3 --class-weight-power 0.5 \
+  --time-masks 1 --freq-masks 1 --select macro-f1 --seed 1 --threads ${THREADS:-2} -o "$W/listen-verify.pt"
 cp "$W/listen-verify.pt" models/listen-verify.pt
 echo "held-out streams for bench/listen_bench.py: $W/streams-test $W/streams-background"
