@@ -35,6 +35,10 @@ synthesise() {
     --negatives "$negatives" --background "$background" --stream-seconds 10 --seed "$seed" --quiet
   rm -rf "$stream"
 }
+# Every wake-word model's training streams go in once as made and once through the channel chain
+# (room, far field, mic colour, noise bed, band limit, MP3/Opus, level): users' microphones and
+# rooms are not the recordings', and synthetic voices are clean (CHANNEL_AUG=0: as made only).
+CHAIN="--channel-aug ${CHANNEL_AUG:-1}"
 if [ "${1:-}" = "--tts" ]; then
   WORDS=$2
   DATA=$(realpath "${3:-../shared/data}")
@@ -95,9 +99,6 @@ if [ "${1:-}" = "--tts" ]; then
     --streams ${STREAMS_TRAIN:-200} $TRAIN_STREAMS --keywords-per-minute 8 --negatives-per-minute 16 --seed 1 --quiet
   $P prep "$W"/streams-train-tts/* -o "$W/streams-train-quiet" --task streams --subset train --streams 30 $TRAIN_STREAMS \
     --keywords-per-minute 0 --negatives-per-minute 16 --seed 3 --quiet
-  # Every training stream once as made and once through the channel chain (room, far field, mic
-  # colour, noise bed, band limit, MP3/Opus, level): synthetic voices are clean, real ones are not.
-  CHAIN="--channel-aug ${CHANNEL_AUG:-1}"
   $P prep "$W/streams-train" "$W/streams-train-quiet" -o "$W/ds" --task frame --default-label background \
     --labels "$LABELS" --window-seconds 10 --val 0.15 --test 0 $CHAIN --quiet
   $P train "$W/ds" --arch gru --channels 32 --hidden 64 --layers 1 --kernel 5 --epochs ${EPOCHS:-16} --patience 5 \
@@ -230,10 +231,6 @@ $P prep "$W"/keywords/* -o "$W/streams-test" --task streams --subset test --stre
   --keywords-per-minute 8 --negatives-per-minute 10 --seed 2 --quiet
 $P prep "$W"/keywords/* -o "$W/streams-background" --task streams --subset test --streams 180 $STREAMS \
   --keywords-per-minute 0 --negatives-per-minute 16 --seed 4 --quiet
-# Every training stream once as made and once through the channel chain (room, far field, mic
-# colour, noise bed, band limit, MP3/Opus, level): users' microphones and rooms are not the
-# recordings' (CHANNEL_AUG=0: as made only).
-CHAIN="--channel-aug ${CHANNEL_AUG:-1}"
 if [ -z "${VERIFIER_ONLY:-}" ]; then  # the keyword gru: its frame dataset, training, and the shipped copy
   $P prep "$W/streams-train" "$W/streams-train-quiet" -o "$W/ds" --task frame --default-label background \
     --labels background,alexa,computer,jarvis --window-seconds 10 --val 0.15 --test 0 $CHAIN --quiet
