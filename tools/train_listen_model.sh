@@ -240,8 +240,8 @@ if [ -z "${VERIFIER_ONLY:-}" ]; then  # the keyword gru: its frame dataset, trai
 fi
 # The verifier: a conv2d clip model that sees the last 1.5 s whenever the gru
 # fires, trained on windows of the same streams that end just after a keyword
-# (the keyword's class) or anywhere else (background). The shipped one is epoch 6 of this
-# 10-epoch schedule, stopped there for time (5-6 minutes an epoch on 2 cores; models/README.md).
+# (the keyword's class) or anywhere else (background). The shipped one is epoch 7 of these
+# 10 epochs (3.5-6 minutes an epoch on 2 cores; models/README.md).
 $P prep "$W/streams-train" "$W/streams-train-quiet" -o "$W/verify-ds" --task keyword-windows --window-seconds 1.5 \
   --negative-stride 0.75 --default-label background --labels background,alexa,computer,jarvis --val 0.15 --test 0 $CHAIN --quiet
 $P train "$W/verify-ds" --arch conv2d --channels 16 --layers 3 --epochs ${VERIFY_EPOCHS:-10} --patience 4 --lr 3e-3 --class-weight-power 0.5 \
