@@ -13,6 +13,7 @@ void CutOptions::Validate() const {
   if (pad_before_s < 0 || pad_after_s < 0) throw UsageError("--pad-before/--pad-after must be >= 0");
   if (min_cut_s < 0 || min_keep_s < 0) throw UsageError("--min-cut/--min-keep must be >= 0");
   if (shorten_pauses_s < 0) throw UsageError("--shorten-pauses must be >= 0");
+  if (sure < 0 || sure > 1) throw UsageError("--sure must be in [0, 1]");
 }
 
 std::vector<Segment> planCuts(const FrameScores& s, const CutOptions& o) {
@@ -22,7 +23,9 @@ std::vector<Segment> planCuts(const FrameScores& s, const CutOptions& o) {
   //    then stretches of kept frames in seconds.
   const size_t n = s.keep.size();
   auto loudEnough = [&](size_t t) {
-    return o.floor_gate_db < 0 || t >= s.above_floor_db.size() || s.above_floor_db[t] >= o.floor_gate_db;
+    if (o.floor_gate_db < 0 || t >= s.above_floor_db.size()) return true;
+    const bool unsure = o.unsure_gate_db >= 0 && s.keep[t] < o.sure;
+    return s.above_floor_db[t] >= (unsure ? std::max(o.floor_gate_db, o.unsure_gate_db) : o.floor_gate_db);
   };
   std::vector<std::pair<double, double>> speech;
   bool on = false, in_run = false;

@@ -198,6 +198,10 @@ void addCleanCommand(CLI::App& app) {
   sub->add_option("--floor-gate", a.file.cuts.floor_gate_db,
                   "neural method: also remove frames less than this many dB above the file's noise floor "
                   "(negative = off)");
+  sub->add_option("--unsure-gate", a.file.cuts.unsure_gate_db,
+                  "neural method: frames with P(keep) below --sure must be this many dB above the noise floor "
+                  "(negative = off: --floor-gate for all; --floor-gate -1 turns both off)");
+  sub->add_option("--sure", a.file.cuts.sure, "P(keep) at which --unsure-gate stops applying");
   sub->add_option("--silence-db", a.silence_db,
                   "energy method: frames below this RMS (dBFS) are silence (default 0: adapt to each file's noise "
                   "floor and speech level)");

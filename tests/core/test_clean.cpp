@@ -13,6 +13,7 @@
 #include "podclean/audio/audio_reader.h"
 #include "podclean/audio/audio_writer.h"
 #include "podclean/clean/cut_planner.h"
+#include "podclean/util/error.h"
 #include "podclean/dsp/frame_energy.h"
 #include "podclean/io/model_header.h"
 #include "podclean/util/atomic_file.h"
@@ -317,11 +318,35 @@ TEST_CASE("the floor gate cuts what the model keeps but is as quiet as the room 
   auto cuts = planCuts(s, o);
   REQUIRE(cuts.size() == 2);
   CHECK(cuts[1].start_s == Approx(1.995 + 0.15).margin(0.01));
-  o.floor_gate_db = -1;  // off: the model's 3.0 s
+  o.floor_gate_db = -1;  // off (and the unsure gate with it): the model's 3.0 s
   CHECK(planCuts(s, o)[1].start_s == Approx(2.995 + 0.15).margin(0.01));
   o.floor_gate_db = 2;
   s.above_floor_db.clear();  // scores without levels (the energy method): no gate
   CHECK(planCuts(s, o)[1].start_s == Approx(2.995 + 0.15).margin(0.01));
+}
+
+TEST_CASE("frames the model is unsure of must clear the higher unsure gate", "[clean][planner]") {
+  FrameScores s;
+  s.duration_s = 6.0;
+  s.keep.assign(600, 0.f);
+  s.remove_class.assign(600, 0);
+  s.class_names = {"silence"};
+  s.above_floor_db.assign(600, 0.5f);
+  for (int t = 100; t < 300; ++t) s.keep[size_t(t)] = 0.9f;   // sure: 1.0-3.0 s...
+  for (int t = 300; t < 400; ++t) s.keep[size_t(t)] = 0.1f;   // ...unsure: 3.0-4.0 s
+  for (int t = 100; t < 400; ++t) s.above_floor_db[size_t(t)] = 2.5f;  // all 2.5 dB above the floor
+  CutOptions o;
+  o.shorten_pauses_s = 0;
+  auto cuts = planCuts(s, o);  // defaults: floor gate 2 dB, unsure gate 3 dB below P 0.3
+  REQUIRE(cuts.size() == 2);
+  CHECK(cuts[1].start_s == Approx(2.995 + 0.15).margin(0.01));  // the unsure second is cut
+  o.unsure_gate_db = -1;  // off: 2.5 dB clears the floor gate, so the unsure second stays
+  CHECK(planCuts(s, o)[1].start_s == Approx(3.995 + 0.15).margin(0.01));
+  o.unsure_gate_db = 3;
+  o.sure = 0.05;  // P 0.1 now counts as sure
+  CHECK(planCuts(s, o)[1].start_s == Approx(3.995 + 0.15).margin(0.01));
+  o.sure = 1.5;
+  CHECK_THROWS_AS(planCuts(s, o), UsageError);
 }
 
 namespace {

@@ -16,6 +16,10 @@ struct CutOptions {
   double floor_gate_db = 2.0;     // ...and is at least this far above the noise floor (when the
                                   // scores carry levels; < 0: no gate). The model alone keeps
                                   // room tone next to speech; the level says where the speech ends.
+  double unsure_gate_db = 3.0;    // ...or this far when P(keep) < sure (< 0: off). The frames beside a
+  double sure = 0.3;              // word that the model keeps with a low P are mostly room tone a few
+                                  // dB up; a quiet onset it is sure of stays at floor_gate_db. Both
+                                  // set with the threshold on the tuning episodes (models/README.md).
   double pad_before_s = 0.10;     // kept before each stretch of speech
   double pad_after_s = 0.15;      // kept after it (word endings, a trailing "s")
   double min_cut_s = 0.30;        // shorter removable stretches are left alone
