@@ -13,10 +13,10 @@
 #include "podclean/audio/audio_reader.h"
 #include "podclean/audio/audio_writer.h"
 #include "podclean/clean/cut_planner.h"
-#include "podclean/util/error.h"
 #include "podclean/dsp/frame_energy.h"
 #include "podclean/io/model_header.h"
 #include "podclean/util/atomic_file.h"
+#include "podclean/util/error.h"
 #include "test_util.h"
 
 using namespace podclean;
