@@ -304,15 +304,26 @@ TEST_CASE("the cut planner pads speech, shortens pauses and ignores short gaps",
   CHECK(long_only[0].start_s == Approx(8.145).margin(0.01));
 }
 
-TEST_CASE("the floor gate cuts what the model keeps but is as quiet as the room tone", "[clean][planner]") {
+namespace {
+
+// Six seconds of 10 ms frames that the model calls removable silence, all room tone
+// 0.5 dB above the noise floor: the floor-gate tests set speech and levels on top.
+FrameScores sixSecondsOfRoomTone() {
   FrameScores s;
   s.duration_s = 6.0;
   s.keep.assign(600, 0.f);
   s.remove_class.assign(600, 0);
   s.class_names = {"silence"};
+  s.above_floor_db.assign(600, 0.5f);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("the floor gate cuts what the model keeps but is as quiet as the room tone", "[clean][planner]") {
+  FrameScores s = sixSecondsOfRoomTone();
   for (int t = 100; t < 300; ++t) s.keep[size_t(t)] = 0.9f;  // the model: speech 1.0-3.0 s
-  s.above_floor_db.assign(600, 0.5f);                           // room tone...
-  for (int t = 100; t < 200; ++t) s.above_floor_db[size_t(t)] = 25.f;  // ...but only 1.0-2.0 s is loud
+  for (int t = 100; t < 200; ++t) s.above_floor_db[size_t(t)] = 25.f;  // only 1.0-2.0 s is loud; the rest is room tone
   CutOptions o;
   o.shorten_pauses_s = 0;
   auto cuts = planCuts(s, o);
@@ -326,12 +337,7 @@ TEST_CASE("the floor gate cuts what the model keeps but is as quiet as the room 
 }
 
 TEST_CASE("frames the model is unsure of must clear the higher unsure gate", "[clean][planner]") {
-  FrameScores s;
-  s.duration_s = 6.0;
-  s.keep.assign(600, 0.f);
-  s.remove_class.assign(600, 0);
-  s.class_names = {"silence"};
-  s.above_floor_db.assign(600, 0.5f);
+  FrameScores s = sixSecondsOfRoomTone();
   for (int t = 100; t < 300; ++t) s.keep[size_t(t)] = 0.9f;   // sure: 1.0-3.0 s...
   for (int t = 300; t < 400; ++t) s.keep[size_t(t)] = 0.1f;   // ...unsure: 3.0-4.0 s
   for (int t = 100; t < 400; ++t) s.above_floor_db[size_t(t)] = 2.5f;  // all 2.5 dB above the floor
