@@ -112,7 +112,14 @@ nlohmann::json ChannelChain::apply(std::vector<float>& x) {
       done["band"] = {{"lowpass_hz", std::round(lowpass)}};
     }
   }
-  if (codec) {
+  if (codec && band && telephone) {
+    // A phone line carries a call's codec, not a music bitrate: the drawn quality, placed in
+    // its range, becomes 6-16 kbps (no extra draw, so the other stages keep their draws).
+    const double span = o.codec_quality_max - o.codec_quality_min;
+    const double kbps = 6 + 10 * (span > 0 ? (quality - o.codec_quality_min) / span : 0.5);
+    x = callRoundTrip(x, rate_, kbps);
+    done["codec"] = {{"codec", "opus-call"}, {"kbps", round2(kbps)}};
+  } else if (codec) {
     x = codecRoundTrip(x, rate_, opus ? Codec::kOpus : Codec::kMp3, quality);
     done["codec"] = {{"codec", opus ? "opus" : "mp3"}, {"quality", round2(quality)}};
   }
@@ -381,6 +388,17 @@ std::vector<float> codecRoundTrip(const std::vector<float>& x, int rate_hz, Code
   const size_t delay = codecDelay(codec, rate, quality);
   y.erase(y.begin(), y.begin() + long(std::min(delay, y.size())));
   if (!carried) y = resample(y, rate, rate_hz);
+  y.resize(x.size(), 0.f);
+  return y;
+}
+
+std::vector<float> callRoundTrip(const std::vector<float>& x, int rate_hz, double kbps) {
+  if (x.empty()) return x;
+  constexpr int kCallRate = 8000;
+  // libsndfile's Opus bitrate is (1 - level) * 250 kbps + 6 kbps.
+  const double level = std::clamp(1 - (kbps - 6) / 250, 0.0, 1.0);
+  std::vector<float> y = codecRoundTrip(resample(x, rate_hz, kCallRate), kCallRate, Codec::kOpus, level);
+  y = resample(y, kCallRate, rate_hz);
   y.resize(x.size(), 0.f);
   return y;
 }

@@ -180,6 +180,40 @@ TEST_CASE("channel chain: MP3 and Opus round trips keep length and alignment", "
   }
 }
 
+TEST_CASE("channel chain: a telephone band takes a call's codec, aligned and narrowband", "[prep][channel][codec]") {
+  for (int rate : {16000, 44100}) {
+    auto x = bursts(1.5, rate);
+    const auto y = callRoundTrip(x, rate, 8);
+    REQUIRE(y.size() == x.size());
+    const int max_lag = rate / 100;
+    int best = 0;
+    double best_c = -1e30;
+    for (int lag = -max_lag; lag <= max_lag; ++lag) {
+      double c = 0;
+      for (size_t i = size_t(max_lag); i + size_t(max_lag) < x.size(); ++i) c += double(x[i]) * y[size_t(int(i) + lag)];
+      if (c > best_c) best_c = c, best = lag;
+    }
+    INFO("rate " << rate << " lag " << best);
+    CHECK(std::abs(best) <= rate / 1000);
+    CHECK(rmsDb(y) == Approx(rmsDb(x)).margin(3));
+    // 8 kHz sampling: nothing of a 6 kHz tone comes through
+    const auto high = tone(6000, 1, rate);
+    const auto back = callRoundTrip(high, rate, 16);
+    CHECK(rmsDb(back) < rmsDb(high) - 30);
+  }
+  // Through the chain: a telephone band with a codec drawn is a 6-16 kbps call, never MP3.
+  ChannelChainOptions o;
+  o.p_colour = o.p_reverb = o.p_far_field = o.p_noise = o.p_level = 0;
+  o.p_band = o.p_telephone = o.p_codec = 1;
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    auto x = bursts(1.0, 16000);
+    const auto what = ChannelChain(o, 16000, seed).apply(x);
+    CHECK(what["codec"]["codec"] == "opus-call");
+    CHECK(what["codec"]["kbps"].get<double>() >= 6);
+    CHECK(what["codec"]["kbps"].get<double>() <= 16);
+  }
+}
+
 TEST_CASE("level-normalised log-mel: the same under any gain, streamed or whole", "[features][energy]") {
   const int rate = 16000;
   FeatureOptions o;

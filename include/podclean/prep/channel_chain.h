@@ -12,7 +12,8 @@
 //   noise     a noise bed at a random SNR: a file from noise_dir (mixAtSnr,
 //             as the Augmenter does) or a synthetic colour (white/pink/brown/hum)
 //   band      low-pass at a random 4-8 kHz, or (p_telephone of the time) 300-3400 Hz
-//   codec     MP3 or Opus round trip through libsndfile (temporary file)
+//   codec     MP3 or Opus round trip through libsndfile (temporary file); after a
+//             telephone band, a call's codec instead (callRoundTrip: Opus at 6-16 kbps, 8 kHz)
 //   level     scale to a random level in [level_db_min, level_db_max] dBFS
 //             (active level: frames within 40 dB of the loudest, frame_energy.h)
 //
@@ -53,7 +54,7 @@ class ChannelChain {
   // Transforms samples in place; returns what was done, e.g.
   // {"colour":{"tilt_db":..,"peak_hz":..,"peak_db":..},"reverb":{"rt60_s":..,"drr_db":..},
   //  "noise":{"source":"pink"|FILE,"snr_db":..},"band":{"lowpass_hz":..}|{"telephone":true},
-  //  "codec":{"codec":"opus"|"mp3","quality":..},"level_db":..}
+  //  "codec":{"codec":"opus"|"mp3","quality":..}|{"codec":"opus-call","kbps":..},"level_db":..}
   nlohmann::json apply(std::vector<float>& samples);
   std::mt19937_64& rng() { return rng_; }
 
@@ -95,5 +96,9 @@ enum class Codec { kMp3, kOpus };
 // (the codec's delay is measured and removed). Rates the codec cannot carry
 // are resampled to 48 kHz and back. Throws Error if libsndfile lacks the codec.
 std::vector<float> codecRoundTrip(const std::vector<float>& x, int rate_hz, Codec codec, double quality);
+// A voice call's codec: resampled to 8 kHz, Opus at kbps (6-16, the bitrates VoIP and mobile
+// calls run at, far below codecRoundTrip's 30-180 kbps music range) and back to rate_hz;
+// same length and alignment as x.
+std::vector<float> callRoundTrip(const std::vector<float>& x, int rate_hz, double kbps);
 
 }  // namespace podclean
