@@ -87,6 +87,18 @@ TEST_CASE("levels above the floor: relative to the file, looking ahead at its st
   CHECK(levelsAboveFloorDb(levels, 0)[0] == Approx(0).margin(0.5));
 }
 
+// The lag (samples, within +-max_lag) at which y best matches x: 0 when a round trip is aligned.
+static int bestLag(const std::vector<float>& x, const std::vector<float>& y, int max_lag) {
+  int best = 0;
+  double best_c = -1e30;
+  for (int lag = -max_lag; lag <= max_lag; ++lag) {
+    double c = 0;
+    for (size_t i = size_t(max_lag); i + size_t(max_lag) < x.size(); ++i) c += double(x[i]) * y[size_t(int(i) + lag)];
+    if (c > best_c) best_c = c, best = lag;
+  }
+  return best;
+}
+
 TEST_CASE("channel chain: level lands in the range, deterministic under a seed", "[prep][channel]") {
   const int rate = 16000;
   ChannelChainOptions o;
@@ -165,14 +177,7 @@ TEST_CASE("channel chain: MP3 and Opus round trips keep length and alignment", "
       const auto y = codecRoundTrip(x, rate, codec, 0.5);
       REQUIRE(y.size() == x.size());
       // aligned: the best lag between input and output is within 1 ms of zero
-      const int max_lag = rate / 100;
-      int best = 0;
-      double best_c = -1e30;
-      for (int lag = -max_lag; lag <= max_lag; ++lag) {
-        double c = 0;
-        for (size_t i = size_t(max_lag); i + size_t(max_lag) < x.size(); ++i) c += double(x[i]) * y[size_t(int(i) + lag)];
-        if (c > best_c) best_c = c, best = lag;
-      }
+      const int best = bestLag(x, y, rate / 100);
       INFO("rate " << rate << " codec " << int(codec) << " lag " << best);
       CHECK(std::abs(best) <= rate / 1000);
       CHECK(rmsDb(y) == Approx(rmsDb(x)).margin(1.5));
@@ -185,14 +190,7 @@ TEST_CASE("channel chain: a telephone band takes a call's codec, aligned and nar
     auto x = bursts(1.5, rate);
     const auto y = callRoundTrip(x, rate, 8);
     REQUIRE(y.size() == x.size());
-    const int max_lag = rate / 100;
-    int best = 0;
-    double best_c = -1e30;
-    for (int lag = -max_lag; lag <= max_lag; ++lag) {
-      double c = 0;
-      for (size_t i = size_t(max_lag); i + size_t(max_lag) < x.size(); ++i) c += double(x[i]) * y[size_t(int(i) + lag)];
-      if (c > best_c) best_c = c, best = lag;
-    }
+    const int best = bestLag(x, y, rate / 100);
     INFO("rate " << rate << " lag " << best);
     CHECK(std::abs(best) <= rate / 1000);
     CHECK(rmsDb(y) == Approx(rmsDb(x)).margin(3));
