@@ -62,6 +62,9 @@ void addTrainCommand(CLI::App& app) {
   sub->add_option("--ema", o.ema,
                   "Validate and save an exponential moving average of the weights with this decay per step "
                   "(e.g. 0.998; 0 = off): steadier than the last step's weights");
+  sub->add_option("--clip-grad-norm", o.clip_grad_norm,
+                  "Scale each step's gradients down to at most this L2 norm (0 = off): keeps a GRU's loss "
+                  "spikes from undoing its training");
   sub->add_option("--seed", o.seed, "Random seed");
   sub->add_option("--threads", o.threads, "CPU threads");
   sub->add_option("--device", o.device, "cpu | cuda");

@@ -32,6 +32,7 @@ void TrainOptions::Validate() const {
   if (output_path.empty()) throw UsageError("-o/--output model path is required");
   if (noise_mix < 0 || noise_mix > 1) throw UsageError("--noise-mix must be in [0, 1]");
   if (ema < 0 || ema >= 1) throw UsageError("--ema must be in [0, 1): 0 is off, 0.998 a typical decay");
+  if (!(clip_grad_norm >= 0)) throw UsageError("--clip-grad-norm must be >= 0 (0 is off)");
   if (noise_snr_min > noise_snr_max) throw UsageError("--noise-snr-min is above --noise-snr-max");
   if (select != "auto" && select != "accuracy" && select != "macro-f1")
     throw UsageError("--select '" + select + "': use auto, accuracy or macro-f1");
@@ -308,7 +309,7 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
     for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     net.train();
     const torch::Tensor order = epochOrder(n, options.seed, epoch);
-    double loss_sum = 0;
+    double loss_sum = 0, grad_norm_max = 0;
     for (int64_t b = 0; b < batches; ++b) {
       // The global batch [start, start + size) of the epoch's order; this rank
       // trains its contiguous share, and the shares' gradients are summed.
@@ -335,6 +336,9 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
       if (!std::isfinite(value))
         throw Error("training diverged (loss is " + std::to_string(value) + " at epoch " + std::to_string(epoch) +
                     "); try a lower --lr");
+      // After the ranks' sum, so every rank clips the same gradients the same way.
+      if (options.clip_grad_norm > 0)
+        grad_norm_max = std::max(grad_norm_max, torch::nn::utils::clip_grad_norm_(net.parameters(), options.clip_grad_norm));
       optimizer.step();
       if (average) average->update(net);
       loss_sum += value;
@@ -361,6 +365,7 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
     report.best = val_score > best_score || (val_score == best_score && val_loss < best_loss);
     history.push_back({{"epoch", epoch}, {"train_loss", report.train_loss}, {"val_loss", val_loss},
                        {"val_accuracy", v.accuracy}, {"val_macro_f1", v.macro_f1}, {"lr", lr}, {"seconds", report.seconds}});
+    if (options.clip_grad_norm > 0) history.back()["grad_norm_max"] = grad_norm_max;  // before clipping
     model.meta().training = {{"dataset", std::filesystem::absolute(options.dataset_dir).string()},
                              {"epochs_done", epoch},
                              {"example_frames", train.x.size(1)},
@@ -399,6 +404,7 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
                             {"spec", meta.spec.toJson()}, {"parameters", model.parameterCount()},
                             {"selection", by_macro_f1 ? "val macro F1, ties by val loss" : "val accuracy, ties by val loss"},
                             {"noise_mix", noise.active() ? options.noise_mix : 0.0}, {"ema", options.ema},
+                            {"clip_grad_norm", options.clip_grad_norm},
                             {"best_val_score", best_score}, {"history", history}};
   if (group) {
     metrics["world_size"] = ranks;

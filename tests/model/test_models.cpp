@@ -208,6 +208,20 @@ TEST_CASE("a tiny model overfits a tiny dataset", "[model][train]") {
   a.resume = true;
   CHECK(trainModel(a)["history"].size() == 2);
   CHECK(evaluateModel(Model::load(a.output_path), ds.path.string(), "train").accuracy >= 0.95);
+  // --clip-grad-norm scales every step's gradients: clipped far below AdamW's epsilon, the same
+  // 20 epochs that fit without clipping learn nothing, and the history keeps the norm before clipping.
+  TrainOptions c = a;
+  c.resume = false;
+  c.ema = 0;
+  c.epochs = 20;
+  c.output_path = out / "unclipped.pt";
+  CHECK(trainModel(c)["history"].back()["train_loss"].get<double>() < 0.5);
+  c.output_path = out / "clipped.pt";
+  c.clip_grad_norm = 1e-12;
+  const auto clipped = trainModel(c);
+  CHECK(clipped["history"].back()["train_loss"].get<double>() > 0.9);
+  CHECK(clipped["history"].back()["grad_norm_max"].get<double>() > 1e-6);
+  CHECK(clipped["clip_grad_norm"] == 1e-12);
 }
 
 TEST_CASE("training mixes the dataset's noise bank in on the fly", "[model][train][noise]") {

@@ -32,6 +32,8 @@ struct TrainOptions {
   double noise_snr_min = 5, noise_snr_max = 20;  // SNR of that mix (dB)
   double ema = 0;                  // > 0: validate and save an exponential moving average of the
                                    // weights with this decay per step (e.g. 0.998); 0 = the live weights
+  double clip_grad_norm = 0;       // > 0: scale each step's gradients down to at most this L2 norm
+                                   // (recurrent nets' loss spikes); 0 = off
   uint64_t seed = 1;
   int threads = 0;                 // 0 = LibTorch's default
   std::string device = "cpu";      // cpu | cuda
