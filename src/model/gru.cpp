@@ -24,14 +24,29 @@ torch::Tensor GruNet::forward(torch::Tensor x) {
   return spec.task == ModelTask::kFrame ? logits : logits.mean(1);
 }
 
-torch::Tensor GruNet::step(torch::Tensor frame, torch::Tensor& history, torch::Tensor& h) {
-  // history: [1, F, kernel-1]; the window is history + this frame.
-  auto window = torch::cat({history, frame.unsqueeze(2)}, 2);  // [1, F, kernel]
-  history = window.narrow(2, 1, spec.kernel - 1);
-  auto features = torch::relu(front->forward(window)).transpose(1, 2);  // [1, 1, channels]
-  auto result = gru->forward(features, h);
-  h = std::get<1>(result);
-  return head->forward(std::get<0>(result)).squeeze(1);  // [1, C]
+static std::vector<float> copyOf(const torch::Tensor& t) {
+  auto c = t.detach().contiguous();
+  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+
+GruWeights GruNet::weights() const {
+  GruWeights w;
+  w.features = spec.num_features;
+  w.channels = spec.channels;
+  w.kernel = spec.kernel;
+  w.hidden = spec.hidden;
+  w.classes = spec.num_classes;
+  w.front_weight = copyOf(front->weight);
+  w.front_bias = copyOf(front->bias);
+  auto params = gru->named_parameters();
+  for (int l = 0; l < spec.layers; ++l) {
+    const std::string n = std::to_string(l);
+    w.layers.push_back({copyOf(params["weight_ih_l" + n]), copyOf(params["weight_hh_l" + n]),
+                        copyOf(params["bias_ih_l" + n]), copyOf(params["bias_hh_l" + n])});
+  }
+  w.head_weight = copyOf(head->weight);
+  w.head_bias = copyOf(head->bias);
+  return w;
 }
 
 std::shared_ptr<AudioNet> makeNetwork(const ModelSpec& spec) {

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "gru_stepper.h"
 #include "networks.h"
 #include "podclean/dsp/feature_json.h"
 #include "podclean/io/model_header.h"
@@ -142,39 +143,28 @@ std::vector<std::vector<float>> Model::clipPosteriorsBatch(const std::vector<Mat
 }
 
 struct Model::Stream::State {
-  std::shared_ptr<Impl> impl;
-  GruNet* gru = nullptr;
-  torch::Tensor history, h;
+  std::shared_ptr<Impl> impl;  // for the feature normalisation
+  GruStepper stepper;
   std::vector<float> scratch;
 };
 
-Model::Stream::Stream(std::unique_ptr<State> state) : state_(std::move(state)) { reset(); }
+Model::Stream::Stream(std::unique_ptr<State> state) : state_(std::move(state)) {}
 Model::Stream::Stream(Stream&&) noexcept = default;
 Model::Stream::~Stream() = default;
 
-void Model::Stream::reset() {
-  const ModelSpec& s = state_->impl->meta.spec;
-  state_->history = torch::zeros({1, s.num_features, s.kernel - 1});
-  state_->h = torch::zeros({s.layers, 1, s.hidden});
-}
+void Model::Stream::reset() { state_->stepper.reset(); }
 
 std::vector<float> Model::Stream::step(const float* raw_frame) {
-  torch::NoGradGuard no_grad;
   const ModelMeta& meta = state_->impl->meta;
   state_->scratch.assign(raw_frame, raw_frame + meta.spec.num_features);
   meta.norm.apply(state_->scratch.data());
-  auto frame = torch::from_blob(state_->scratch.data(), {1, meta.spec.num_features});
-  auto probs = torch::softmax(state_->gru->step(frame, state_->history, state_->h), 1)[0].contiguous();
-  return std::vector<float>(probs.data_ptr<float>(), probs.data_ptr<float>() + probs.numel());
+  return state_->stepper.step(state_->scratch.data());
 }
 
 Model::Stream Model::stream() const {
   auto* gru = dynamic_cast<GruNet*>(impl_->net.get());
   if (!gru) throw Error("only gru models run frame by frame; this one is " + impl_->meta.spec.arch);
-  auto state = std::make_unique<Stream::State>();
-  state->impl = impl_;
-  state->gru = gru;
-  return Stream(std::move(state));
+  return Stream(std::make_unique<Stream::State>(Stream::State{impl_, GruStepper(gru->weights()), {}}));
 }
 
 void setModelThreads(int threads) {

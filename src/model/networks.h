@@ -4,6 +4,7 @@
 #pragma once
 #include <torch/torch.h>
 
+#include "gru_stepper.h"
 #include "podclean/model/model.h"
 
 namespace podclean {
@@ -29,8 +30,8 @@ struct GruNet : AudioNet {
   torch::Tensor forward(torch::Tensor x) override;
   // Per-step logits for x [B, T, F] (no pooling), and the final hidden state.
   torch::Tensor sequence(torch::Tensor x);
-  // One frame [1, F]: history holds the last kernel-1 frames, h the GRU state.
-  torch::Tensor step(torch::Tensor frame, torch::Tensor& history, torch::Tensor& h);
+  // A copy of the weights for frame-by-frame inference (GruStepper).
+  GruWeights weights() const;
   ModelSpec spec;
   torch::nn::Conv1d front{nullptr};
   torch::nn::GRU gru{nullptr};
