@@ -32,7 +32,8 @@ std::atomic<bool> g_stop{false};
 void onSignal(int) { g_stop = true; }
 
 struct ListenArgs {
-  std::string model, verifier;
+  std::vector<std::string> models;  // more than one: their probabilities are averaged
+  std::string verifier;
   std::vector<std::string> exec;
   std::vector<std::string> keyword_thresholds;
   bool list_devices = false, json = false, no_verifier = false;
@@ -107,7 +108,7 @@ static void runListen(ListenArgs& a) {
     a.spotter.keyword_thresholds[keyword] = value;
   }
   if (a.commands_only) a.commands = true;
-  if (a.commands_only && (!a.model.empty() || !a.verifier.empty()))
+  if (a.commands_only && (!a.models.empty() || !a.verifier.empty()))
     throw UsageError("--commands-only listens for commands alone: --model and --verifier do not apply");
   if (!(a.command_window_s > 0 && a.command_window_s <= 60))
     throw UsageError("--command-window: give 0..60 seconds");
@@ -133,13 +134,14 @@ static void runListen(ListenArgs& a) {
   std::optional<Model> wake_model;
   std::unique_ptr<KeywordSpotter> wake;
   if (!a.commands_only) {
-    const std::string model_path = a.model.empty() ? shippedModel("listen-default.pt") : a.model;
-    wake_model = Model::load(model_path);
-    wake = std::make_unique<KeywordSpotter>(*wake_model, model_path, a.spotter);
+    const std::vector<std::string> model_paths = a.models.empty() ? std::vector{shippedModel("listen-default.pt")} : a.models;
+    wake_model = Model::load(model_paths[0]);
+    wake = std::make_unique<KeywordSpotter>(*wake_model, model_paths[0], a.spotter);
+    for (size_t i = 1; i < model_paths.size(); ++i) wake->addModel(Model::load(model_paths[i]), model_paths[i]);
     // The shipped verifier goes with the shipped keyword model; another model takes --verifier.
     if (!a.verifier.empty() && a.no_verifier) throw UsageError("--verifier and --no-verifier: choose one");
     const std::string verifier_path = !a.verifier.empty()            ? a.verifier
-                                      : a.model.empty() && !a.no_verifier ? shippedModel("listen-verify.pt")
+                                      : a.models.empty() && !a.no_verifier ? shippedModel("listen-verify.pt")
                                                                           : "";
     if (!verifier_path.empty()) wake->setVerifier(Model::load(verifier_path), verifier_path);
   } else if (!a.spotter.keyword_thresholds.empty()) {
@@ -239,7 +241,10 @@ void addListenCommand(CLI::App& app) {
       "  podclean listen --commands --exec stop='playerctl pause' --exec go='playerctl play'  # \"computer ... stop\"\n"
       "  podclean listen --udp 5005                             # raw s16le 16 kHz datagrams on 127.0.0.1:5005\n");
   sub->option_defaults()->always_capture_default();
-  sub->add_option("--model", a.model, "Keyword model: gru frame model, or conv2d clip model on a sliding window (default: models/listen-default.pt)");
+  sub->add_option("--model", a.models,
+                  "Keyword model: gru frame model, or conv2d clip model on a sliding window (default: "
+                  "models/listen-default.pt); several gru models (a,b) average their probabilities")
+      ->delimiter(',');
   sub->add_option("--verifier", a.verifier,
                   "Second-stage conv2d clip model that must confirm each detection (default with the default model: "
                   "models/listen-verify.pt)");

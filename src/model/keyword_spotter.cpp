@@ -37,7 +37,8 @@ static int64_t clipFrames(const Model& model, const std::string& path) {
 struct KeywordSpotter::Impl {
   SpotterOptions options;
   Model model;
-  std::optional<Model::Stream> stream;  // gru models
+  std::vector<Model::Stream> streams;  // gru models: the first model's and any added ones'
+  std::vector<float> stream_sum;
   OnlineFeatureExtractor features;
   Matrix frames;
   std::vector<int> keyword_classes;
@@ -73,7 +74,7 @@ KeywordSpotter::KeywordSpotter(const Model& model, const std::string& model_path
   auto bg = std::find(meta.labels.begin(), meta.labels.end(), options.background);
   if (bg == meta.labels.end()) throw FileError(model_path, "has no '" + options.background + "' class");
   impl_ = std::make_unique<Impl>(model, options);
-  if (gru_frames) impl_->stream.emplace(model.stream());
+  if (gru_frames) impl_->streams.push_back(model.stream());
   if (conv2d_clips) {
     impl_->window = Matrix(clipFrames(model, model_path), meta.features.numFeatures(), 0.f);
     impl_->latest_probs.assign(meta.labels.size(), 0.f);
@@ -92,6 +93,35 @@ KeywordSpotter::KeywordSpotter(const Model& model, const std::string& model_path
 }
 
 KeywordSpotter::~KeywordSpotter() = default;
+
+void KeywordSpotter::addModel(const Model& model, const std::string& model_path) {
+  Impl& s = *impl_;
+  const ModelMeta& first = s.model.meta();
+  if (s.streams.empty()) throw UsageError(model_path + ": only gru frame models average with others");
+  if (model.meta().spec.task != ModelTask::kFrame || model.meta().spec.arch != "gru")
+    throw FileError(model_path, "to average with a gru frame model it must be one (this is a " +
+                                    model.meta().spec.arch + " " + toString(model.meta().spec.task) + " model)");
+  if (model.meta().labels != first.labels) throw FileError(model_path, "its labels differ from the first model's");
+  if (toJson(model.meta().features) != toJson(first.features))
+    throw FileError(model_path, "its features differ from the first model's");
+  s.streams.push_back(model.stream());
+}
+
+// The mean of every stream's probabilities for this frame.
+void KeywordSpotter::stepStreams(const float* frame) {
+  Impl& s = *impl_;
+  if (s.streams.size() == 1) {
+    s.latest_probs = s.streams[0].step(frame);
+    return;
+  }
+  s.stream_sum.assign(s.model.meta().labels.size(), 0.f);
+  for (Model::Stream& stream : s.streams) {
+    const std::vector<float> probs = stream.step(frame);
+    for (size_t c = 0; c < probs.size(); ++c) s.stream_sum[c] += probs[c];
+  }
+  s.latest_probs.resize(s.stream_sum.size());
+  for (size_t c = 0; c < s.stream_sum.size(); ++c) s.latest_probs[c] = s.stream_sum[c] / float(s.streams.size());
+}
 
 void KeywordSpotter::setVerifier(const Model& verifier, const std::string& verifier_path) {
   Impl& s = *impl_;
@@ -143,7 +173,7 @@ void KeywordSpotter::accept(const float* samples, size_t count, std::vector<Dete
   s.features.takeFrames(s.frames);
   best_score_ = 0;
   for (int64_t t = 0; t < s.frames.rows; ++t) {
-    if (s.stream) s.latest_probs = s.stream->step(s.frames.row(t));
+    if (!s.streams.empty()) stepStreams(s.frames.row(t));
     else slideWindow(s.frames.row(t));
     if (s.verifier) pushRow(s.verify_window, s.frames.row(t));
     const std::vector<float>& probs = s.latest_probs;

@@ -72,6 +72,16 @@ TEST_CASE("listen refuses models that cannot spot keywords, and bad inputs", "[l
   auto r = testutil::runPodclean("listen --input " + testutil::dataPath("keywords/alexa-108.flac") + " --fast --model " + clean_model);
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.output, Catch::Contains("listen needs a gru frame model"));
+  // Several --model files average their probabilities; each must be a gru frame model.
+  const std::string shipped = std::string(PODCLEAN_TEST_DATA) + "/../../models/listen-default.pt";
+  r = testutil::runPodclean("listen --input " + testutil::dataPath("keywords/alexa-108.flac") + " --fast --model " +
+                            shipped + "," + clean_model);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("clean-default.pt: to average with a gru frame model"));
+  r = testutil::runPodclean("listen --input " + testutil::dataPath("keywords/alexa-108.flac") + " --fast --json --model " +
+                            shipped + "," + shipped);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.output, Catch::Contains("\"alexa\""));
   r = testutil::runPodclean("listen --input /nonexistent.wav --fast");
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.output, Catch::Contains("/nonexistent.wav: no such file"));

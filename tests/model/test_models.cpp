@@ -336,3 +336,36 @@ TEST_CASE("listen's spotter runs a conv2d clip model on a sliding window", "[mod
   CHECK(found[0].time_s > 3.0);
   CHECK(found[0].time_s < word_end + 1.0);
 }
+
+TEST_CASE("listen's spotter averages several gru models frame by frame", "[model][listen]") {
+  ModelMeta meta = metaFor("gru", ModelTask::kFrame, 20, 2);
+  meta.labels = {"background", "kw"};
+  const Model a = Model::create(meta, 3), b = Model::create(meta, 4);
+  SpotterOptions so;
+  so.smooth_frames = 1;  // so bestScore() is the one new frame's P(kw)
+  KeywordSpotter alone_a(a, "a.pt", so), alone_b(b, "b.pt", so), both(a, "a.pt", so);
+  both.addModel(b, "b.pt");
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.f, 0.1f);
+  std::vector<float> hop(160);
+  std::vector<Detection> found;
+  int compared = 0;
+  for (int i = 0; i < 200; ++i) {
+    for (float& v : hop) v = normal(rng);
+    alone_a.accept(hop.data(), hop.size(), found);
+    alone_b.accept(hop.data(), hop.size(), found);
+    both.accept(hop.data(), hop.size(), found);
+    if (alone_a.bestScore() == 0) continue;  // no frame completed in this hop
+    CHECK(both.bestScore() == Approx((alone_a.bestScore() + alone_b.bestScore()) / 2).margin(1e-6));
+    ++compared;
+  }
+  CHECK(compared > 150);
+  CHECK(std::abs(alone_a.bestScore() - alone_b.bestScore()) > 1e-4);  // two different models
+
+  ModelMeta other = meta;
+  other.labels = {"background", "other"};
+  CHECK_THROWS_AS(both.addModel(Model::create(other, 1), "other.pt"), FileError);
+  ModelMeta conv = meta;
+  conv.spec.arch = "conv1d";
+  CHECK_THROWS_AS(both.addModel(Model::create(conv, 1), "conv.pt"), FileError);
+}

@@ -45,6 +45,10 @@ class KeywordSpotter {
   // Adds a verifier. Throws FileError naming verifier_path unless it is a
   // conv2d clip model on the same features that knows every keyword.
   void setVerifier(const Model& verifier, const std::string& verifier_path);
+  // Averages another gru frame model's probabilities with the first's, frame by
+  // frame (an ensemble, e.g. of training seeds). Throws FileError naming
+  // model_path unless it is a gru frame model with the same labels and features.
+  void addModel(const Model& model, const std::string& model_path);
   ~KeywordSpotter();
   int sampleRate() const;
   // Appends detections to out. Allocation-free after the first calls of a given size.
@@ -55,6 +59,7 @@ class KeywordSpotter {
  private:
   struct Impl;
   void slideWindow(const float* frame);
+  void stepStreams(const float* frame);
   bool verified(size_t keyword, float& probability);
   std::unique_ptr<Impl> impl_;
   float best_score_ = 0;
