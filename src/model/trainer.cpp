@@ -222,6 +222,88 @@ Validation validate(AudioNet& net, const Tensors& data, const torch::Tensor& wei
   return v;
 }
 
+// Inverse class frequency of the labelled targets, to the given power,
+// normalised to mean 1.
+torch::Tensor classWeights(const torch::Tensor& y, int num_classes, double power) {
+  auto labelled = y.reshape({-1});
+  labelled = labelled.masked_select(labelled >= 0);
+  auto counts = torch::bincount(labelled, {}, num_classes).to(torch::kFloat).clamp_min(1);
+  auto weights = (counts.sum() / counts).pow(power);
+  return weights / weights.mean();
+}
+
+// Cosine decay from --lr at the first epoch to 1 % of it at the last.
+double cosineLearningRate(const TrainOptions& o, int epoch) {
+  const double progress = double(epoch - 1) / std::max(1, o.epochs - 1);
+  return o.learning_rate * (0.01 + 0.99 * 0.5 * (1 + std::cos(M_PI * progress)));
+}
+
+// What one epoch of training steps needs, fixed for the whole run.
+struct EpochTrainer {
+  const TrainOptions& options;
+  const TrainCallbacks& callbacks;
+  const Tensors& train;
+  const NoiseMixer& noise;
+  bool frame_task;
+  const torch::Tensor& weights;  // class weights (undefined: none)
+  AudioNet& net;
+  torch::optim::AdamW& optimizer;
+  WeightAverage* average;  // --ema, or null
+  ProcessGroup* group;     // data parallel, or null
+  int rank, ranks;
+  torch::Device device;
+
+  struct Result {
+    double mean_loss = 0, grad_norm_max = 0;  // the norm before clipping (--clip-grad-norm)
+  };
+
+  Result run(int epoch) const {
+    const int64_t n = train.x.size(0);
+    const int64_t batches = (n + options.batch_size - 1) / options.batch_size;
+    const torch::Tensor order = epochOrder(n, options.seed, epoch);
+    net.train();
+    Result result;
+    double loss_sum = 0;
+    for (int64_t b = 0; b < batches; ++b) {
+      // The global batch [start, start + size) of the epoch's order; this rank
+      // trains its contiguous share, and the shares' gradients are summed.
+      const int64_t start = b * options.batch_size, size = std::min<int64_t>(options.batch_size, n - start);
+      const int64_t first = start + size * rank / ranks, last = start + size * (rank + 1) / ranks;
+      const double batch_weight = std::max(1e-12, labelledWeight(train.y.index_select(0, order.narrow(0, start, size)), weights));
+      optimizer.zero_grad();
+      double value = 0;
+      if (last > first) {
+        auto index = order.narrow(0, first, last - first);
+        auto x = train.x.index_select(0, index);
+        auto y = train.y.index_select(0, index);
+        for (int64_t i = 0; i < x.size(0); ++i) {
+          std::mt19937_64 rng = exampleRng(options.seed, epoch, first + i);
+          noise.mix(x[i], frame_task ? y[i] : torch::Tensor(), options, rng);
+          warp(x[i], options, !frame_task, rng);
+          specAugment(x[i], options, rng);
+        }
+        auto loss = lossSum(net.forward(x.to(device)), y.to(device), weights) / batch_weight;
+        loss.backward();
+        value = loss.item<double>();
+      }
+      if (group) value = group->sumGradients(net, value);  // the global batch's mean loss
+      if (!std::isfinite(value))
+        throw Error("training diverged (loss is " + std::to_string(value) + " at epoch " + std::to_string(epoch) +
+                    "); try a lower --lr");
+      // After the ranks' sum, so every rank clips the same gradients the same way.
+      if (options.clip_grad_norm > 0)
+        result.grad_norm_max =
+            std::max(result.grad_norm_max, torch::nn::utils::clip_grad_norm_(net.parameters(), options.clip_grad_norm));
+      optimizer.step();
+      if (average) average->update(net);
+      loss_sum += value;
+      if (rank == 0 && callbacks.on_batch) callbacks.on_batch(epoch, b + 1, batches, loss_sum / double(b + 1));
+    }
+    result.mean_loss = loss_sum / double(batches);
+    return result;
+  }
+};
+
 }  // namespace
 
 nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& callbacks) {
@@ -284,14 +366,8 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
     if (options.resume && std::filesystem::exists(average_path)) average->load(average_path);
   }
 
-  torch::Tensor weights;  // inverse class frequency, normalised to mean 1
-  if (options.class_weights) {
-    auto labelled = train.y.reshape({-1});
-    labelled = labelled.masked_select(labelled >= 0);
-    auto counts = torch::bincount(labelled, {}, meta.spec.num_classes).to(torch::kFloat).clamp_min(1);
-    weights = (counts.sum() / counts).pow(options.class_weight_power);
-    weights = (weights / weights.mean()).to(device);
-  }
+  torch::Tensor weights;
+  if (options.class_weights) weights = classWeights(train.y, meta.spec.num_classes, options.class_weight_power).to(device);
 
   torch::optim::AdamW optimizer(net.parameters(),
                                 torch::optim::AdamWOptions(options.learning_rate).weight_decay(options.weight_decay));
@@ -300,50 +376,13 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
 
   nlohmann::json history = nlohmann::json::array();
   int since_best = 0;
-  const int64_t n = train.x.size(0);
-  const int64_t batches = (n + options.batch_size - 1) / options.batch_size;
+  const EpochTrainer trainer{options, callbacks, train, noise, dataset.frame_task, weights, net, optimizer,
+                             average ? &*average : nullptr, group.get(), rank, ranks, device};
   for (int epoch = first_epoch; epoch <= options.epochs; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
-    const double progress = double(epoch - 1) / std::max(1, options.epochs - 1);
-    const double lr = options.learning_rate * (0.01 + 0.99 * 0.5 * (1 + std::cos(M_PI * progress)));
+    const double lr = cosineLearningRate(options, epoch);
     for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-    net.train();
-    const torch::Tensor order = epochOrder(n, options.seed, epoch);
-    double loss_sum = 0, grad_norm_max = 0;
-    for (int64_t b = 0; b < batches; ++b) {
-      // The global batch [start, start + size) of the epoch's order; this rank
-      // trains its contiguous share, and the shares' gradients are summed.
-      const int64_t start = b * options.batch_size, size = std::min<int64_t>(options.batch_size, n - start);
-      const int64_t first = start + size * rank / ranks, last = start + size * (rank + 1) / ranks;
-      const double batch_weight = std::max(1e-12, labelledWeight(train.y.index_select(0, order.narrow(0, start, size)), weights));
-      optimizer.zero_grad();
-      double value = 0;
-      if (last > first) {
-        auto index = order.narrow(0, first, last - first);
-        auto x = train.x.index_select(0, index);
-        auto y = train.y.index_select(0, index);
-        for (int64_t i = 0; i < x.size(0); ++i) {
-          std::mt19937_64 rng = exampleRng(options.seed, epoch, first + i);
-          noise.mix(x[i], dataset.frame_task ? y[i] : torch::Tensor(), options, rng);
-          warp(x[i], options, !dataset.frame_task, rng);
-          specAugment(x[i], options, rng);
-        }
-        auto loss = lossSum(net.forward(x.to(device)), y.to(device), weights) / batch_weight;
-        loss.backward();
-        value = loss.item<double>();
-      }
-      if (group) value = group->sumGradients(net, value);  // the global batch's mean loss
-      if (!std::isfinite(value))
-        throw Error("training diverged (loss is " + std::to_string(value) + " at epoch " + std::to_string(epoch) +
-                    "); try a lower --lr");
-      // After the ranks' sum, so every rank clips the same gradients the same way.
-      if (options.clip_grad_norm > 0)
-        grad_norm_max = std::max(grad_norm_max, torch::nn::utils::clip_grad_norm_(net.parameters(), options.clip_grad_norm));
-      optimizer.step();
-      if (average) average->update(net);
-      loss_sum += value;
-      if (writer && callbacks.on_batch) callbacks.on_batch(epoch, b + 1, batches, loss_sum / double(b + 1));
-    }
+    const EpochTrainer::Result trained = trainer.run(epoch);
     if (group) group->averageBuffers(net);
     if (average) {
       average->swap(net);  // validate and save the average; swapped back before the checkpoint
@@ -354,7 +393,7 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
     EpochReport report;
     report.epoch = epoch;
     report.epochs = options.epochs;
-    report.train_loss = loss_sum / double(batches);
+    report.train_loss = trained.mean_loss;
     report.val_loss = val_loss;
     report.val_score = val_score;
     report.val_accuracy = v.accuracy;
@@ -365,7 +404,7 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
     report.best = val_score > best_score || (val_score == best_score && val_loss < best_loss);
     history.push_back({{"epoch", epoch}, {"train_loss", report.train_loss}, {"val_loss", val_loss},
                        {"val_accuracy", v.accuracy}, {"val_macro_f1", v.macro_f1}, {"lr", lr}, {"seconds", report.seconds}});
-    if (options.clip_grad_norm > 0) history.back()["grad_norm_max"] = grad_norm_max;  // before clipping
+    if (options.clip_grad_norm > 0) history.back()["grad_norm_max"] = trained.grad_norm_max;  // before clipping
     model.meta().training = {{"dataset", std::filesystem::absolute(options.dataset_dir).string()},
                              {"epochs_done", epoch},
                              {"example_frames", train.x.size(1)},
