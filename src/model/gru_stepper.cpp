@@ -47,7 +47,7 @@ GruStepper::GruStepper(const GruWeights& w) : features_(w.features), kernel_(w.k
   x_.resize(size_t(std::max(w.channels, w.hidden)));
   gi_.resize(size_t(3 * w.hidden));
   gh_.resize(size_t(3 * w.hidden));
-  logits_.resize(size_t(w.classes));
+  probs_.resize(size_t(w.classes));
   reset();
 }
 
@@ -58,7 +58,7 @@ void GruStepper::reset() {
 
 static float sigmoid(float v) { return 1.f / (1.f + std::exp(-v)); }
 
-std::vector<float> GruStepper::step(const float* frame) {
+const std::vector<float>& GruStepper::step(const float* frame) {
   std::copy(window_.begin() + features_, window_.end(), window_.begin());
   std::copy(frame, frame + features_, window_.end() - features_);
   front_.apply(window_.data(), x_.data());
@@ -76,13 +76,12 @@ std::vector<float> GruStepper::step(const float* frame) {
     }
     std::copy(h.begin(), h.end(), x_.begin());  // the next layer's input
   }
-  head_.apply(x_.data(), logits_.data());
-  const float top = *std::max_element(logits_.begin(), logits_.end());
-  std::vector<float> probs(logits_.size());
+  head_.apply(x_.data(), probs_.data());  // logits, then softmax in place
+  const float top = *std::max_element(probs_.begin(), probs_.end());
   float sum = 0;
-  for (size_t c = 0; c < probs.size(); ++c) sum += probs[c] = std::exp(logits_[c] - top);
-  for (float& p : probs) p /= sum;
-  return probs;
+  for (float& p : probs_) sum += p = std::exp(p - top);
+  for (float& p : probs_) p /= sum;
+  return probs_;
 }
 
 }  // namespace podclean

@@ -29,8 +29,9 @@ class GruStepper {
   explicit GruStepper(const GruWeights& weights);
   // Zero history and state, as at the start of a sequence.
   void reset();
-  // One normalised frame [features] -> class probabilities [classes].
-  std::vector<float> step(const float* frame);
+  // One normalised frame [features] -> class probabilities [classes], valid
+  // until the next call (no allocation per frame).
+  const std::vector<float>& step(const float* frame);
 
   // A weight matrix stored transposed ([input][output]), so each product is a
   // run of contiguous multiply-adds the compiler vectorises.
@@ -46,7 +47,7 @@ class GruStepper {
   int features_, kernel_, hidden_;
   std::vector<float> window_;                 // the last kernel frames, oldest first: [kernel, features]
   std::vector<std::vector<float>> state_;     // per layer [hidden]
-  std::vector<float> x_, gi_, gh_, logits_;  // scratch
+  std::vector<float> x_, gi_, gh_, probs_;  // scratch
 };
 
 }  // namespace podclean

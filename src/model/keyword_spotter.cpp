@@ -116,7 +116,7 @@ void KeywordSpotter::stepStreams(const float* frame) {
   }
   s.stream_sum.assign(s.model.meta().labels.size(), 0.f);
   for (Model::Stream& stream : s.streams) {
-    const std::vector<float> probs = stream.step(frame);
+    const std::vector<float>& probs = stream.step(frame);
     for (size_t c = 0; c < probs.size(); ++c) s.stream_sum[c] += probs[c];
   }
   s.latest_probs.resize(s.stream_sum.size());

@@ -154,7 +154,7 @@ Model::Stream::~Stream() = default;
 
 void Model::Stream::reset() { state_->stepper.reset(); }
 
-std::vector<float> Model::Stream::step(const float* raw_frame) {
+const std::vector<float>& Model::Stream::step(const float* raw_frame) {
   const ModelMeta& meta = state_->impl->meta;
   state_->scratch.assign(raw_frame, raw_frame + meta.spec.num_features);
   meta.norm.apply(state_->scratch.data());

@@ -67,7 +67,7 @@ class Model {
   // Frame-by-frame inference with carried state (gru; conv1d/conv2d are refused).
   class Stream {
    public:
-    std::vector<float> step(const float* raw_frame);  // probabilities [C]
+    const std::vector<float>& step(const float* raw_frame);  // probabilities [C], valid until the next step
     void reset();
     ~Stream();
     Stream(Stream&&) noexcept;
