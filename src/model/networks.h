@@ -28,7 +28,7 @@ std::shared_ptr<AudioNet> makeConv2d(const ModelSpec& spec);
 struct GruNet : AudioNet {
   explicit GruNet(const ModelSpec& spec);
   torch::Tensor forward(torch::Tensor x) override;
-  // Per-step logits for x [B, T, F] (no pooling), and the final hidden state.
+  // Per-step logits [B, T, C] for x [B, T, F] (no pooling).
   torch::Tensor sequence(torch::Tensor x);
   // A copy of the weights for frame-by-frame inference (GruStepper).
   GruWeights weights() const;
