@@ -368,4 +368,9 @@ TEST_CASE("listen's spotter averages several gru models frame by frame", "[model
   ModelMeta conv = meta;
   conv.spec.arch = "conv1d";
   CHECK_THROWS_AS(both.addModel(Model::create(conv, 1), "conv.pt"), FileError);
+  ModelMeta clip = metaFor("conv2d", ModelTask::kClip, 20, 2);
+  clip.labels = meta.labels;
+  clip.training["example_frames"] = 50;
+  KeywordSpotter sliding(Model::create(clip, 1), "clip.pt", so);  // a conv2d clip model averages with nothing
+  CHECK_THROWS_AS(sliding.addModel(b, "b.pt"), UsageError);
 }

@@ -65,6 +65,7 @@ class Model {
   std::vector<std::vector<float>> clipPosteriorsBatch(const std::vector<Matrix>& clips) const;
 
   // Frame-by-frame inference with carried state (gru; conv1d/conv2d are refused).
+  // A stream copies the weights when made (later training does not reach it).
   class Stream {
    public:
     const std::vector<float>& step(const float* raw_frame);  // probabilities [C], valid until the next step
