@@ -38,7 +38,6 @@ struct KeywordSpotter::Impl {
   SpotterOptions options;
   Model model;
   std::vector<Model::Stream> streams;  // gru models: the first model's and any added ones'
-  std::vector<float> stream_sum;
   OnlineFeatureExtractor features;
   Matrix frames;
   std::vector<int> keyword_classes;
@@ -110,17 +109,12 @@ void KeywordSpotter::addModel(const Model& model, const std::string& model_path)
 // The mean of every stream's probabilities for this frame.
 void KeywordSpotter::stepStreams(const float* frame) {
   Impl& s = *impl_;
-  if (s.streams.size() == 1) {
-    s.latest_probs = s.streams[0].step(frame);
-    return;
-  }
-  s.stream_sum.assign(s.model.meta().labels.size(), 0.f);
+  s.latest_probs.assign(s.model.meta().labels.size(), 0.f);  // one stream: 0 + p, / 1 gives p exactly
   for (Model::Stream& stream : s.streams) {
     const std::vector<float>& probs = stream.step(frame);
-    for (size_t c = 0; c < probs.size(); ++c) s.stream_sum[c] += probs[c];
+    for (size_t c = 0; c < probs.size(); ++c) s.latest_probs[c] += probs[c];
   }
-  s.latest_probs.resize(s.stream_sum.size());
-  for (size_t c = 0; c < s.stream_sum.size(); ++c) s.latest_probs[c] = s.stream_sum[c] / float(s.streams.size());
+  for (float& p : s.latest_probs) p /= float(s.streams.size());
 }
 
 void KeywordSpotter::setVerifier(const Model& verifier, const std::string& verifier_path) {
