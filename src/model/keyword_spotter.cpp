@@ -34,6 +34,13 @@ static int64_t clipFrames(const Model& model, const std::string& path) {
   return frames;
 }
 
+static bool isGruFrames(const ModelMeta& m) { return m.spec.task == ModelTask::kFrame && m.spec.arch == "gru"; }
+static bool isConv2dClips(const ModelMeta& m) { return m.spec.task == ModelTask::kClip && m.spec.arch == "conv2d"; }
+// For error messages: "(this is a conv1d frame model)".
+static std::string kindOf(const ModelMeta& m) {
+  return "(this is a " + m.spec.arch + " " + toString(m.spec.task) + " model)";
+}
+
 struct KeywordSpotter::Impl {
   SpotterOptions options;
   Model model;
@@ -64,11 +71,10 @@ struct KeywordSpotter::Impl {
 KeywordSpotter::KeywordSpotter(const Model& model, const std::string& model_path, SpotterOptions options) {
   options.Validate();
   const ModelMeta& meta = model.meta();
-  const bool gru_frames = meta.spec.task == ModelTask::kFrame && meta.spec.arch == "gru";
-  const bool conv2d_clips = meta.spec.task == ModelTask::kClip && meta.spec.arch == "conv2d";
+  const bool gru_frames = isGruFrames(meta), conv2d_clips = isConv2dClips(meta);
   if (!gru_frames && !conv2d_clips)
-    throw FileError(model_path, "listen needs a gru frame model trained on keyword streams or a conv2d clip model "
-                                "(this is a " + meta.spec.arch + " " + toString(meta.spec.task) + " model)");
+    throw FileError(model_path, "listen needs a gru frame model trained on keyword streams or a conv2d clip model " +
+                                    kindOf(meta));
   if (!meta.features.streamable()) throw FileError(model_path, "its features cannot be computed hop by hop");
   auto bg = std::find(meta.labels.begin(), meta.labels.end(), options.background);
   if (bg == meta.labels.end()) throw FileError(model_path, "has no '" + options.background + "' class");
@@ -97,9 +103,8 @@ void KeywordSpotter::addModel(const Model& model, const std::string& model_path)
   Impl& s = *impl_;
   const ModelMeta& first = s.model.meta();
   if (s.streams.empty()) throw UsageError(model_path + ": only gru frame models average with others");
-  if (model.meta().spec.task != ModelTask::kFrame || model.meta().spec.arch != "gru")
-    throw FileError(model_path, "to average with a gru frame model it must be one (this is a " +
-                                    model.meta().spec.arch + " " + toString(model.meta().spec.task) + " model)");
+  if (!isGruFrames(model.meta()))
+    throw FileError(model_path, "to average with a gru frame model it must be one " + kindOf(model.meta()));
   if (model.meta().labels != first.labels) throw FileError(model_path, "its labels differ from the first model's");
   if (toJson(model.meta().features) != toJson(first.features))
     throw FileError(model_path, "its features differ from the first model's");
@@ -120,9 +125,7 @@ void KeywordSpotter::stepStreams(const float* frame) {
 void KeywordSpotter::setVerifier(const Model& verifier, const std::string& verifier_path) {
   Impl& s = *impl_;
   const ModelMeta& meta = verifier.meta();
-  if (meta.spec.task != ModelTask::kClip || meta.spec.arch != "conv2d")
-    throw FileError(verifier_path, "a verifier must be a conv2d clip model (this is a " + meta.spec.arch + " " +
-                                       toString(meta.spec.task) + " model)");
+  if (!isConv2dClips(meta)) throw FileError(verifier_path, "a verifier must be a conv2d clip model " + kindOf(meta));
   if (toJson(meta.features) != toJson(s.model.meta().features))
     throw FileError(verifier_path, "its features differ from the keyword model's");
   s.verify_class.clear();
