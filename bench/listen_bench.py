@@ -8,7 +8,8 @@ recording playing at the time; then the CPU share of one core that `listen`
 takes in real time on one stream.
 Usage: python3 bench/listen_bench.py STREAMS_DIR [STREAMS_DIR...] [--threshold T ...]
 (other arguments go to listen: --no-verifier, --verify-threshold V, --model M ...)
-(SKIP_CPU=1 skips the real-time run; JOBS=N scans N streams at once, default 2.)
+(SKIP_CPU=1 skips the real-time run; JOBS=N scans N streams at once, default 2; PODCLEAN=path runs
+that binary instead of build/podclean, e.g. a copy of an older build to compare with.)
 --gated: streams of "wake word, pause, command" clips (bench/listen_commands_bench.sh makes
 them; keywords.csv names each clip's command): listen runs with --commands, and each clip
 counts as right when the first command that acts in it is its own; printed: the share right
@@ -19,7 +20,7 @@ import collections, concurrent.futures, csv, json, os, subprocess, sys, time, re
 dirs = [a for a in sys.argv[1:] if os.path.isdir(a)]
 gated = "--gated" in sys.argv
 extra = [a for a in sys.argv[1:] if a not in dirs and a != "--gated"] + (["--commands"] if gated else [])
-podclean = os.path.join(os.path.dirname(__file__), "..", "build", "podclean")
+podclean = os.environ.get("PODCLEAN") or os.path.join(os.path.dirname(__file__), "..", "build", "podclean")
 
 
 def rows(path):

@@ -249,7 +249,7 @@ void addListenCommand(CLI::App& app) {
                   "Second-stage conv2d clip model that must confirm each detection (default with the default model: "
                   "models/listen-verify.pt)");
   sub->add_flag("--no-verifier", a.no_verifier, "Detect on the keyword model alone");
-  sub->add_option("--verify-threshold", a.spotter.verify_threshold, "Verifier: probability of the keyword it must give");
+  sub->add_option("--verify-threshold", a.spotter.verify_threshold, "Verifier: cbrt(keyword score x verifier probability^2) must reach this");
   sub->add_option("--verify-hop", a.spotter.verify_hop_frames, "Verifier: while it disagrees, ask again after this many frames");
   sub->add_option("--input", a.capture.input, "mic | an audio file | - (raw s16le mono PCM on stdin)");
   sub->add_flag("--fast", a.capture.fast, "Files: as fast as possible instead of real time");

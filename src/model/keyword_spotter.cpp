@@ -140,14 +140,25 @@ void KeywordSpotter::setVerifier(const Model& verifier, const std::string& verif
   s.last_verified.assign(s.keyword_classes.size(), -1000000);
 }
 
+// A keyword model sure of the word lets a less sure verifier through (a far or
+// phone-band word), and a barely-passing score needs a surer verifier. On
+// held-out streams this found more keywords at fewer false accepts than a
+// threshold on the verifier's probability alone (models/README.md).
+bool verifierAgrees(float keyword_score, float verifier_probability, double threshold) {
+  return double(keyword_score) * verifier_probability * verifier_probability >= threshold * threshold * threshold;
+}
+
 // Asks the verifier about keyword k (an index into keyword_classes) on the
 // latest window, at most once every verify_hop_frames.
-bool KeywordSpotter::verified(size_t k, float& probability) {
+bool KeywordSpotter::verified(size_t k, float keyword_score, float& probability) {
   Impl& s = *impl_;
+  // Below verify_threshold cubed not even a certain verifier could agree: keep
+  // the ask for when the score has risen, instead of spending it and waiting a hop.
+  if (!verifierAgrees(keyword_score, 1.f, s.options.verify_threshold)) return false;
   if (s.frame_index - s.last_verified[k] < s.options.verify_hop_frames) return false;
   s.last_verified[k] = s.frame_index;
   probability = s.verifier->clipPosteriors(s.verify_window)[size_t(s.verify_class[k])];
-  return probability >= s.options.verify_threshold;
+  return verifierAgrees(keyword_score, probability, s.options.verify_threshold);
 }
 
 int KeywordSpotter::sampleRate() const { return impl_->model.meta().features.sample_rate_hz; }
@@ -185,7 +196,7 @@ void KeywordSpotter::accept(const float* samples, size_t count, std::vector<Dete
       best_score_ = std::max(best_score_, mean);
       if (mean < s.thresholds[k] || now - s.last_fired[k] < s.options.refractory_s) continue;
       float verify_score = -1;
-      if (s.verifier && !verified(k, verify_score)) continue;
+      if (s.verifier && !verified(k, mean, verify_score)) continue;
       s.last_fired[k] = now;
       out.push_back({now, s.model.meta().labels[size_t(s.keyword_classes[k])], mean, verify_score});
     }

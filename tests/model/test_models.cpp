@@ -337,6 +337,16 @@ TEST_CASE("listen's spotter runs a conv2d clip model on a sliding window", "[mod
   CHECK(found[0].time_s < word_end + 1.0);
 }
 
+TEST_CASE("listen's verifier agrees on a geometric mean of the two scores, its own counted twice", "[model][listen]") {
+  CHECK(verifierAgrees(0.8f, 0.8f, 0.8));
+  CHECK(verifierAgrees(0.95f, 0.75f, 0.8));        // a sure keyword model lets a less sure verifier through
+  CHECK_FALSE(verifierAgrees(0.62f, 0.85f, 0.8));  // a barely-passing score needs a surer verifier
+  CHECK(verifierAgrees(0.62f, 0.92f, 0.8));
+  CHECK_FALSE(verifierAgrees(0.79f, 0.8f, 0.8));
+  CHECK_FALSE(verifierAgrees(0.5f, 1.f, 0.8));     // below 0.8 cubed no verifier can make up for it
+  CHECK(verifierAgrees(0.3f, 0.f, 0.0));           // threshold 0: every ask agrees
+}
+
 TEST_CASE("listen's spotter averages several gru models frame by frame", "[model][listen]") {
   ModelMeta meta = metaFor("gru", ModelTask::kFrame, 20, 2);
   meta.labels = {"background", "kw"};

@@ -6,7 +6,8 @@
 // threshold, then that keyword rests for a refractory period. An optional
 // verifier (a conv2d clip model trained on `prep --task keyword-windows`) is
 // a second opinion: it looks at the last window of frames whenever a keyword
-// passes its threshold, and the detection fires only if it agrees.
+// passes its threshold, and the detection fires only if verifierAgrees() (a
+// geometric mean of the keyword's score and the verifier's probability).
 #pragma once
 #include <map>
 #include <memory>
@@ -24,8 +25,8 @@ struct SpotterOptions {
   int smooth_frames = 20;           // moving average of the per-frame probability (200 ms: a
                                     // word-long rise, not a one-frame spike, fires)
   int window_hop_frames = 10;       // conv2d clip models: score the sliding window every this many frames
-  double verify_threshold = 0.8;    // verifier: its probability of the keyword must reach this
-  int verify_hop_frames = 5;        // verifier: while it disagrees, ask again after this many frames
+  double verify_threshold = 0.8;    // verifier: see verifierAgrees()
+  int verify_hop_frames = 2;        // verifier: while it disagrees, ask again after this many frames
   std::string background = "background";  // the class that is not a keyword
   void Validate() const;
 };
@@ -36,6 +37,11 @@ struct Detection {
   float score = 0;
   float verify_score = -1;  // the verifier's probability of the keyword (-1: no verifier)
 };
+
+// The verifier's decision: the geometric mean of the keyword's smoothed score and
+// the verifier's probability, the verifier's counted twice (it has heard the
+// whole word), reaches threshold: cbrt(score x probability^2) >= threshold.
+bool verifierAgrees(float keyword_score, float verifier_probability, double threshold);
 
 class KeywordSpotter {
  public:
@@ -60,7 +66,7 @@ class KeywordSpotter {
   struct Impl;
   void slideWindow(const float* frame);
   void stepStreams(const float* frame);
-  bool verified(size_t keyword, float& probability);
+  bool verified(size_t keyword, float keyword_score, float& probability);
   std::unique_ptr<Impl> impl_;
   float best_score_ = 0;
 };
