@@ -23,7 +23,8 @@ struct CutOptions {
   double pad_before_s = 0.10;     // kept before each stretch of speech
   double pad_after_s = 0.15;      // kept after it (word endings, a trailing "s")
   double min_cut_s = 0.30;        // shorter removable stretches are left alone
-  double min_keep_s = 0.05;       // isolated kept blips shorter than this are not kept
+  double min_keep_s = 0.05;       // kept stretches shorter than this are not kept, alone or not (most
+                                  // are room tone between gated frames; models/README.md)
   double shorten_pauses_s = 0.30; // a removed pause leaves this much (at least the padding)
   void Validate() const;          // throws UsageError naming the option
 };
