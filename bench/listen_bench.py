@@ -16,6 +16,7 @@ counts as right when the first command that acts in it is its own; printed: the 
 of the clips whose wake word was detected (issue 19's measure), and wrong actions per hour
 (a wrong command, or one where none was said) over all streams given."""
 import collections, concurrent.futures, csv, json, os, subprocess, sys, time, resource
+from listen_truth import first_finding, keyword_truth
 
 dirs = [a for a in sys.argv[1:] if os.path.isdir(a)]
 gated = "--gated" in sys.argv
@@ -42,9 +43,7 @@ def scan_all(wavs):
 
 
 def run_dir(streams):
-    truth, playing = {}, {}
-    for row in rows(os.path.join(streams, "keywords.csv")):
-        truth.setdefault(row["stream"], []).append((row["keyword"], float(row["start_s"]), float(row["end_s"])))
+    truth, playing = keyword_truth(streams), {}
     for row in rows(os.path.join(streams, "negatives.csv")):
         playing.setdefault(row["stream"], []).append((os.path.basename(os.path.dirname(row["source"])) + "/" +
                                                       os.path.basename(row["source"]), float(row["start_s"]), float(row["end_s"])))
@@ -55,11 +54,11 @@ def run_dir(streams):
     scans = scan_all([os.path.join(streams, name + ".wav") for name in names])
     for name, (found, duration) in zip(names, scans):
         seconds += duration
-        used = set()
+        used, times = set(), [(d["time"], d["keyword"]) for d in found]
         for keyword, start, end in truth.get(name, []):
-            match = [i for i, d in enumerate(found) if i not in used and d["keyword"] == keyword and start <= d["time"] <= end + 1.0]
-            if match:
-                used.add(match[0]); hits += 1; latencies.append(found[match[0]]["time"] - end)
+            i = first_finding(times, used, keyword, start, end)
+            if i is not None:
+                used.add(i); hits += 1; latencies.append(found[i]["time"] - end)
                 per_keyword[keyword][0] += 1
             else:
                 misses += 1

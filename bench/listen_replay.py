@@ -14,7 +14,8 @@ where a CONDITION is one or more stream directories joined by commas (e.g. the k
 the keyword-free hours of one channel). Prints, per rule and threshold, each condition's recall,
 their mean and the false accepts of all.
 (JOBS=N scans N streams at once, default 2; PODCLEAN=path runs that binary.)"""
-import concurrent.futures, csv, json, os, subprocess, sys
+import concurrent.futures, json, os, subprocess, sys
+from listen_truth import first_finding, keyword_truth
 
 conditions = [a.split(",") for a in sys.argv[1:] if all(os.path.isdir(d) for d in a.split(","))]
 extra = [a for a in sys.argv[1:] if a.split(",") not in conditions]
@@ -30,10 +31,7 @@ def asks(wav):
 
 
 def load(streams):
-    truth = {}
-    path = os.path.join(streams, "keywords.csv")
-    for row in (csv.DictReader(open(path)) if os.path.exists(path) else []):
-        truth.setdefault(row["stream"], []).append((row["keyword"], float(row["start_s"]), float(row["end_s"])))
+    truth = keyword_truth(streams)
     names = sorted(f[:-4] for f in os.listdir(streams) if f.endswith(".wav"))
     with concurrent.futures.ThreadPoolExecutor(int(os.environ.get("JOBS", "2"))) as pool:
         traced = list(pool.map(asks, [os.path.join(streams, n + ".wav") for n in names]))
@@ -55,8 +53,8 @@ def score(streams, threshold, agrees):
     for truth, stream_asks in streams:
         found, used = replay(stream_asks, threshold, agrees), set()
         for keyword, start, end in truth:
-            match = [i for i, (t, k) in enumerate(found) if i not in used and k == keyword and start <= t <= end + 1.0]
-            if match: used.add(match[0]); hits += 1
+            i = first_finding(found, used, keyword, start, end)
+            if i is not None: used.add(i); hits += 1
             else: misses += 1
         false_accepts += len(found) - len(used)
     return 100.0 * hits / max(1, hits + misses), false_accepts
