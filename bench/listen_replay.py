@@ -13,21 +13,32 @@ Usage: python3 bench/listen_replay.py CONDITION [CONDITION...] [listen options: 
 where a CONDITION is one or more stream directories joined by commas (e.g. the keyword streams and
 the keyword-free hours of one channel). Prints, per rule and threshold, each condition's recall,
 their mean and the false accepts of all.
-(JOBS=N scans N streams at once, default 2; PODCLEAN=path runs that binary.)"""
+(JOBS=N scans N streams at once, default 2; PODCLEAN=path runs that binary; VERIFIERS=a.pt,b.pt averages
+the probabilities of several verifiers, as an ensemble would.)"""
 import concurrent.futures, json, os, subprocess, sys
 from listen_truth import first_finding, keyword_truth
 
 conditions = [a.split(",") for a in sys.argv[1:] if all(os.path.isdir(d) for d in a.split(","))]
 extra = [a for a in sys.argv[1:] if a.split(",") not in conditions]
+verifiers = [v for v in os.environ.get("VERIFIERS", "").split(",") if v]
 podclean = os.environ.get("PODCLEAN") or os.path.join(os.path.dirname(__file__), "..", "build", "podclean")
 TRACE = ["--fast", "--json", "--quiet", "--threshold", "0.3", "--verify-threshold", "0", "--refractory", "0"]
 
 
-def asks(wav):
-    """Every verifier ask in one stream: (time, keyword, keyword score, verifier probability)."""
-    out = subprocess.run([podclean, "listen", "--input", wav] + TRACE + extra,
+def trace(wav, more):
+    out = subprocess.run([podclean, "listen", "--input", wav] + TRACE + extra + more,
                          capture_output=True, text=True, check=True).stdout
     return [(d["time"], d["keyword"], d["score"], d["verify"]) for d in map(json.loads, filter(None, out.splitlines()))]
+
+
+def asks(wav):
+    """Every verifier ask in one stream: (time, keyword, keyword score, verifier probability).
+    With VERIFIERS=a.pt,b.pt each verifier is traced and their probabilities averaged: the asks
+    fall on the same frames, since where they fall follows the keyword model's score alone."""
+    runs = [trace(wav, ["--verifier", v]) for v in verifiers] or [trace(wav, [])]
+    for run in runs[1:]:
+        if [a[:3] for a in run] != [a[:3] for a in runs[0]]: sys.exit(f"{wav}: the verifiers were asked at different frames")
+    return [(t, k, score, sum(run[i][3] for run in runs) / len(runs)) for i, (t, k, score, _) in enumerate(runs[0])]
 
 
 def load(streams):

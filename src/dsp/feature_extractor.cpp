@@ -319,16 +319,7 @@ Matrix computeFeatures(const FeatureOptions& options, const std::vector<float>& 
     for (int64_t t = 0; t < base.rows; ++t) dct.apply(base.row(t), mfcc.row(t));
     base = std::move(mfcc);
   }
-  if (options.clip_cmn && base.rows > 0) {  // cepstral mean normalisation over the clip
-    const double counted = double(std::count(counts.begin(), counts.end(), true));
-    for (int64_t f = 0; f < base.cols; ++f) {
-      double mean = 0;
-      for (int64_t t = 0; t < base.rows; ++t)
-        if (counts[size_t(t)]) mean += base.at(t, f);
-      mean /= counted;
-      for (int64_t t = 0; t < base.rows; ++t) base.at(t, f) -= float(mean);
-    }
-  }
+  if (options.clip_cmn) subtractColumnMeans(base, counts);  // cepstral mean normalisation over the clip
   if (options.delta_order == 0) return base;
   const int64_t f = base.cols;
   Matrix out(base.rows, f * (1 + options.delta_order));

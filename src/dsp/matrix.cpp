@@ -18,4 +18,18 @@ Matrix Matrix::transposed() const {
   return t;
 }
 
+void subtractColumnMeans(Matrix& m, const std::vector<bool>& counted) {
+  if (m.rows == 0) return;
+  int64_t n = 0;
+  std::vector<double> mean(size_t(m.cols), 0.0);
+  for (int64_t t = 0; t < m.rows; ++t) {
+    if (!counted.empty() && !counted[size_t(t)]) continue;
+    ++n;
+    for (int64_t f = 0; f < m.cols; ++f) mean[size_t(f)] += m.at(t, f);
+  }
+  if (n == 0) return;
+  for (int64_t t = 0; t < m.rows; ++t)
+    for (int64_t f = 0; f < m.cols; ++f) m.at(t, f) -= float(mean[size_t(f)] / double(n));
+}
+
 }  // namespace podclean

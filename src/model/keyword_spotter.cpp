@@ -61,6 +61,9 @@ struct KeywordSpotter::Impl {
   // its class index and the frame it was last asked at.
   std::optional<Model> verifier;
   Matrix verify_window;
+  bool verify_cmn = false;  // the verifier normalises its window (clip_cmn): scored from verify_scratch
+  Matrix verify_scratch;
+  std::vector<bool> verify_counted;
   std::vector<int> verify_class;
   std::vector<int64_t> last_verified;
   Impl(const Model& m, SpotterOptions o)
@@ -126,8 +129,12 @@ void KeywordSpotter::setVerifier(const Model& verifier, const std::string& verif
   Impl& s = *impl_;
   const ModelMeta& meta = verifier.meta();
   if (!isConv2dClips(meta)) throw FileError(verifier_path, "a verifier must be a conv2d clip model " + kindOf(meta));
-  if (toJson(meta.features) != toJson(s.model.meta().features))
+  // The same frames as the keyword model's; the verifier may mean-normalise its window.
+  FeatureOptions frames = meta.features;
+  frames.clip_cmn = false;
+  if (toJson(frames) != toJson(s.model.meta().features))
     throw FileError(verifier_path, "its features differ from the keyword model's");
+  s.verify_cmn = meta.features.clip_cmn;
   s.verify_class.clear();
   for (int c : s.keyword_classes) {
     const std::string& keyword = s.model.meta().labels[size_t(c)];
@@ -157,7 +164,18 @@ bool KeywordSpotter::verified(size_t k, float keyword_score, float& probability)
   if (!verifierAgrees(keyword_score, 1.f, s.options.verify_threshold)) return false;
   if (s.frame_index - s.last_verified[k] < s.options.verify_hop_frames) return false;
   s.last_verified[k] = s.frame_index;
-  probability = s.verifier->clipPosteriors(s.verify_window)[size_t(s.verify_class[k])];
+  const Matrix* window = &s.verify_window;
+  if (s.verify_cmn) {
+    // Rows from before the stream began are not frames: left out of the mean, as
+    // prep leaves out a clip's padding.
+    const int64_t rows = s.verify_window.rows, heard = std::min(s.frame_index, rows);
+    s.verify_counted.assign(size_t(rows), true);
+    std::fill(s.verify_counted.begin(), s.verify_counted.begin() + (rows - heard), false);
+    s.verify_scratch = s.verify_window;
+    subtractColumnMeans(s.verify_scratch, s.verify_counted);
+    window = &s.verify_scratch;
+  }
+  probability = s.verifier->clipPosteriors(*window)[size_t(s.verify_class[k])];
   return verifierAgrees(keyword_score, probability, s.options.verify_threshold);
 }
 

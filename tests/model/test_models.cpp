@@ -347,6 +347,48 @@ TEST_CASE("listen's verifier agrees on a geometric mean of the two scores, its o
   CHECK(verifierAgrees(0.3f, 0.f, 0.0));           // threshold 0: every ask agrees
 }
 
+TEST_CASE("listen's verifier may mean-normalise its window, so its probability ignores the input gain", "[model][listen]") {
+  ModelMeta meta = metaFor("gru", ModelTask::kFrame, 20, 2);
+  meta.labels = {"background", "kw"};
+  const Model keyword_model = Model::create(meta, 3);
+  ModelMeta clip = metaFor("conv2d", ModelTask::kClip, 20, 2);
+  clip.labels = meta.labels;
+  clip.training["example_frames"] = 50;
+  ModelMeta clip_cmn = clip;
+  clip_cmn.features.clip_cmn = true;
+  SpotterOptions so;
+  so.threshold = 0.01;  // every ask agrees and fires: a detection every verify hop
+  so.verify_threshold = 0;
+  so.refractory_s = 0;
+  // The verifier's probability at the first detection after 1 s (its 0.5 s window
+  // full of stream), for a noise stream at a gain.
+  auto first_verify = [&](const ModelMeta& verifier_meta, float gain) {
+    KeywordSpotter spotter(keyword_model, "kw.pt", so);
+    spotter.setVerifier(Model::create(verifier_meta, 5), "verify.pt");
+    std::mt19937 rng(5);
+    std::normal_distribution<float> normal(0.f, 0.1f);
+    std::vector<float> hop(160);
+    std::vector<Detection> found;
+    for (int i = 0; i < 150; ++i) {
+      for (float& v : hop) v = gain * normal(rng);
+      spotter.accept(hop.data(), hop.size(), found);
+    }
+    for (const Detection& d : found)
+      if (d.time_s >= 1.0) return d.verify_score;
+    FAIL("no detection after 1 s");
+    return -1.f;
+  };
+  // 20 dB quieter shifts every log-mel value by the same amount: the mean-normalised
+  // window does not change, the plain one does.
+  CHECK(first_verify(clip_cmn, 0.1f) == Approx(first_verify(clip_cmn, 1.f)).margin(1e-4));
+  CHECK(std::abs(first_verify(clip, 0.1f) - first_verify(clip, 1.f)) > 1e-3);
+  ModelMeta other = clip_cmn;
+  other.features.n_mels = 24;
+  other.spec.num_features = 24;
+  KeywordSpotter spotter(keyword_model, "kw.pt", so);
+  CHECK_THROWS_AS(spotter.setVerifier(Model::create(other, 1), "other.pt"), FileError);  // other frames
+}
+
 TEST_CASE("listen's spotter averages several gru models frame by frame", "[model][listen]") {
   ModelMeta meta = metaFor("gru", ModelTask::kFrame, 20, 2);
   meta.labels = {"background", "kw"};

@@ -20,4 +20,8 @@ struct Matrix {
   Matrix transposed() const;
 };
 
+// Cepstral mean normalisation: subtracts from each column its mean over the rows
+// where counted[row] is true (all rows when counted is empty).
+void subtractColumnMeans(Matrix& m, const std::vector<bool>& counted = {});
+
 }  // namespace podclean

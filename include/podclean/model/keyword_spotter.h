@@ -49,7 +49,8 @@ class KeywordSpotter {
   // conv2d clip model with a background class and streamable features.
   KeywordSpotter(const Model& model, const std::string& model_path, SpotterOptions options);
   // Adds a verifier. Throws FileError naming verifier_path unless it is a
-  // conv2d clip model on the same features that knows every keyword.
+  // conv2d clip model on the same features that knows every keyword. A verifier
+  // trained on mean-normalised windows (prep --cmn) gets its window normalised.
   void setVerifier(const Model& verifier, const std::string& verifier_path);
   // Averages another gru frame model's probabilities with the first's, frame by
   // frame (an ensemble, e.g. of training seeds). Throws FileError naming
