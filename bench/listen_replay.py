@@ -38,13 +38,11 @@ def asks(wav):
     for a rare score within rounding of 0.3 from run to run: such an ask keeps the verifiers that
     were asked there)."""
     runs = [trace(wav, ["--verifier", v]) for v in verifiers] or [trace(wav, [])]
-    asked = [{(t, k): verify for t, k, _, verify in run} for run in runs]
-    merged = {}
+    merged = {}  # (time, keyword) -> (keyword score, each verifier's probability there)
     for run in runs:
-        for t, k, score, _ in run:
-            probabilities = [a[(t, k)] for a in asked if (t, k) in a]
-            merged[(t, k)] = (t, k, score, sum(probabilities) / len(probabilities))
-    return sorted(merged.values())
+        for t, k, score, verify in run:
+            merged.setdefault((t, k), (score, []))[1].append(verify)
+    return sorted((t, k, score, sum(p) / len(p)) for (t, k), (score, p) in merged.items())
 
 
 def load(streams):
