@@ -16,6 +16,9 @@ PACKAGES=(
   # listen's microphone test (a private sound server; PortAudio reaches it through ALSA's pulse
   # plugin) and prep --tts-keyword's voices
   pulseaudio pulseaudio-utils libasound2-plugins espeak-ng flite
+  festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts festvox-ca-ona-hts festvox-czech-dita
+  festvox-czech-krb festvox-czech-machac festvox-czech-ph festvox-suopuhe-lj festvox-suopuhe-mv
+  festvox-italp16k festvox-itapc16k festvox-ru
   clang libclang-rt-14-dev  # tools/fuzz.sh: libFuzzer and the sanitizers' runtimes
   sox libsox-fmt-all  # the model recipes (tools/*_recipe.py, train_*_model.sh) and bench/ mix and convert with it
 )

@@ -145,7 +145,7 @@ void addPrepCommand(CLI::App& app) {
   synth->add_option("--subset", st.subset, "all | train | test: 4 in 5 files train, 1 in 5 test");
   synth->add_option("--keyword-subset", st.keyword_subset, "The keywords' subset, when not --subset's");
   synth->add_option("--tts-keyword", tts->phrases,
-                    "A keyword nobody recorded: synthesise takes of it (espeak-ng, flite) as one more keyword "
+                    "A keyword nobody recorded: synthesise takes of it (espeak-ng, flite, festival) as one more keyword "
                     "folder, named like hey_pod (repeatable, or a comma list)")->delimiter(',');
   synth->add_option("--tts-takes", tts->takes, "--tts-keyword: takes of each phrase");
   synth->add_option("--tts-dir", tts->dir, "--tts-keyword: where the takes go (default: OUTPUT-tts next to OUTPUT)");

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <vector>
 
@@ -56,8 +57,55 @@ const std::vector<std::string> kVariants = {"m1", "m2", "m3", "m4", "m5", "m6", 
                                             "belinda", "benjamin", "david", "grandma", "linda", "max", "michel",
                                             "paul", "steph", "travis", "victor", "whisper"};
 const std::vector<std::string> kFliteVoices = {"kal", "kal16", "awb", "rms", "slt"};
+// Festival's voices from Debian's festvox-* packages: three American English (a diphone voice each of
+// Kal and Kurt, an HTS voice of Susan) and ten of other languages reading the English words with
+// their own letter-to-sound rules (an accent). A voice that is not installed just makes no file.
+const std::vector<std::string> kFestivalVoices = {
+    "kal_diphone",    "ked_diphone",      "cmu_us_slt_arctic_hts", "upc_ca_ona_hts",    "czech_dita",
+    "czech_krb",      "czech_machac",     "czech_ph",              "hy_fi_mv_diphone",  "suo_fi_lj_diphone",
+    "lp_diphone",     "pc_diphone",       "msu_ru_nsh_clunits"};
 // The same words said as a call, a question, a statement.
 const std::vector<std::string> kEndings = {"", "", "!", "?", "."};
+
+// A Scheme string literal of text.
+std::string schemeString(const std::string& text) {
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+// Festival starts slowly (about 2 s, loading its voice), so all of its takes are said by one
+// `festival -b` run of a script; each take is guarded, so a voice that fails to load only loses
+// its own takes. Writes dir/<label>-festival-NNNN.wav; returns the paths written.
+std::vector<std::string> festivalTakes(const std::string& phrase, const std::string& dir, const std::string& label,
+                                       int takes, std::mt19937_64& rng) {
+  std::vector<std::string> wanted, written;
+  if (takes <= 0) return written;
+  const std::string script = dir + "/." + label + "-festival.scm";
+  {
+    std::ofstream scm(script);
+    for (int i = 0; i < takes; ++i) {
+      char name[80];
+      std::snprintf(name, sizeof(name), "/%s-festival-%04d.wav", label.c_str(), i);
+      wanted.push_back(dir + name);
+      const std::string voice = kFestivalVoices[rng() % kFestivalVoices.size()];
+      const double stretch = 0.8 + 0.05 * double(rng() % 11);  // 0.8-1.3: faster and slower talkers
+      scm << "(unwind-protect (begin (voice_" << voice << ") (Parameter.set 'Duration_Stretch " << stretch
+          << ") (utt.save.wave (utt.synth (Utterance Text " << schemeString(phrase + kEndings[rng() % kEndings.size()])
+          << ")) " << schemeString(wanted.back()) << " 'riff)) nil)\n";
+    }
+  }
+  run({"festival", "-b", script});  // its exit status says little: each take is checked below
+  std::filesystem::remove(script);
+  for (const auto& path : wanted) {
+    if (nonEmpty(path)) written.push_back(path);
+    else std::filesystem::remove(path);
+  }
+  return written;
+}
 
 }  // namespace
 
@@ -78,9 +126,16 @@ int synthesizeKeywordTakes(const std::string& phrase, const std::string& dir, in
   auto pick = [&rng](const std::vector<std::string>& v) { return v[rng() % v.size()]; };
   auto uniform = [&rng](int lo, int hi) { return lo + int(rng() % uint64_t(hi - lo + 1)); };
   const std::string label = ttsLabel(phrase);
+  int written = 0;
+  // A third of the takes from festival: its voices come from real speakers' recordings, as flite's
+  // do, where espeak-ng's are all one formant synthesiser.
+  for (const std::string& path : festivalTakes(phrase, dir, label, takes / 3, rng)) {
+    char name[64];
+    std::snprintf(name, sizeof(name), "/%s-tts-%04d.wav", label.c_str(), written++);
+    std::filesystem::rename(path, dir + name);
+  }
   bool espeak = true, flite = true;  // until an engine fails before it ever worked
   int espeak_ok = 0, flite_ok = 0;
-  int written = 0;
   for (int i = 0; i < takes * 2 && written < takes && (espeak || flite); ++i) {
     char name[64];
     std::snprintf(name, sizeof(name), "/%s-tts-%04d.wav", label.c_str(), written);
@@ -103,7 +158,8 @@ int synthesizeKeywordTakes(const std::string& phrase, const std::string& dir, in
     if (ok && nonEmpty(out)) ++written;
     else std::filesystem::remove(out);
   }
-  if (written == 0) throw Error("--tts-keyword: neither espeak-ng nor flite could be run (apt-get install espeak-ng flite)");
+  if (written == 0)
+    throw Error("--tts-keyword: none of espeak-ng, flite and festival could be run (apt-get install espeak-ng flite festival)");
   return written;
 }
 

@@ -279,3 +279,33 @@ TEST_CASE("prep --tts-keyword makes streams of a keyword nobody recorded", "[lis
   CHECK(testutil::runPodclean("prep -o " + (dir / "x") + " --task streams --tts-keyword '--' --quiet").exit_code == 2);
   CHECK(testutil::runPodclean("prep -o " + (dir / "y") + " --task clip --tts-keyword pod --quiet").exit_code == 2);
 }
+
+TEST_CASE("prep --tts-keyword says a third of its takes with festival's voices", "[listen][streams][tts]") {
+  testutil::TempDir dir("tts-festival");
+  const std::string found = dir / "festival-path";
+  if (std::system(("command -v festival > " + found).c_str()) != 0) {
+    WARN("festival is not installed (tools/setup.sh installs it): festival TTS test not run");
+    return;
+  }
+  std::string festival = readTextFile(found);
+  while (!festival.empty() && festival.back() == '\n') festival.pop_back();
+  // A PATH with festival alone: espeak-ng and flite cannot run, so every take is festival's.
+  std::filesystem::create_directories(dir.path / "bin");
+  std::filesystem::create_symlink(festival, dir.path / "bin" / "festival");
+  const std::string saved_path = std::getenv("PATH");
+  ::setenv("PATH", (dir / "bin").c_str(), 1);
+  auto r = testutil::runPodclean("prep -o " + (dir / "streams") + " --task streams --tts-keyword 'view glass'" +
+                                 " --tts-takes 9 --background " + testutil::dataPath("roomtone") +
+                                 " --streams 1 --stream-seconds 20 --keywords-per-minute 6 --quiet");
+  ::setenv("PATH", saved_path.c_str(), 1);
+  REQUIRE(r.exit_code == 0);
+  int takes = 0;
+  for (const auto& f : std::filesystem::directory_iterator(dir.path / "streams-tts" / "view_glass")) {
+    ++takes;
+    CHECK(f.path().extension() == ".wav");  // no script left behind
+    const double seconds = AudioReader(f.path().string()).info().duration_s();
+    CHECK(seconds > 0.3);
+    CHECK(seconds < 4.0);
+  }
+  CHECK(takes == 3);
+}

@@ -1,8 +1,9 @@
 // Keyword recordings from offline text-to-speech, for wake words nobody has
 // recorded: many takes of a phrase from Debian's espeak-ng (voices, their
-// variants, other languages' accents, speeds, pitches) and flite (its voices,
-// speeds, pitches). Real voices differ from these; the streams' mixing and
-// the channel chain then vary level, room and noise on top.
+// variants, other languages' accents, speeds, pitches), flite (its voices,
+// speeds, pitches) and festival (a third of the takes: its festvox voices,
+// English and other languages', speeds). Real voices differ from these; the
+// streams' mixing and the channel chain then vary level, room and noise on top.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -14,7 +15,8 @@ std::string ttsLabel(const std::string& phrase);
 
 // Writes `takes` WAV files of phrase into dir (created), each a random voice,
 // variant, speed and pitch drawn with seed; returns how many were written.
-// Throws Error when neither espeak-ng nor flite can be run.
+// Engines that are not installed are skipped (festival's share then goes to the
+// others); throws Error when none of them can be run.
 int synthesizeKeywordTakes(const std::string& phrase, const std::string& dir, int takes, uint64_t seed);
 
 }  // namespace podclean
