@@ -23,7 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # A phrase as a label and folder name: "Smart Mirror" -> smart_mirror.
 slug() { echo "$1" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9]\+/_/g; s/^_//; s/_$//'; }
-# synthesise DIR TAKES SEED NEGATIVES BACKGROUND PHRASE...: TAKES espeak-ng/flite takes of each phrase
+# synthesise DIR TAKES SEED NEGATIVES BACKGROUND PHRASE...: TAKES TTS takes of each phrase
 # in DIR/<slug>/ (`prep --tts-keyword` makes them on its way to a stream; that one 10 s stream,
 # made of NEGATIVES and BACKGROUND, is thrown away).
 synthesise() {
@@ -31,10 +31,13 @@ synthesise() {
   shift 5
   for p in "$@"; do args+=(--tts-keyword "$p"); done
   stream=$(mktemp -d)
-  $P prep -o "$stream/out" --task streams "${args[@]}" --tts-takes "$takes" --tts-dir "$dir" --streams 1 \
+  $P prep -o "$stream/out" --task streams "${args[@]}" --tts-takes "$takes" --tts-engines "$ENGINES" --tts-dir "$dir" --streams 1 \
     --negatives "$negatives" --background "$background" --stream-seconds 10 --seed "$seed" --quiet
   rm -rf "$stream"
 }
+# The synthesisers of every TTS take (prep --tts-engines): TTS_ENGINES=espeak-ng,flite,festival adds
+# festival's voices (a third of the takes; not in the shipped recipes: models/README.md).
+ENGINES=${TTS_ENGINES:-espeak-ng,flite}
 # Every wake-word model's training streams go in once as made and once through the channel chain
 # (room, far field, mic colour, noise bed, band limit, MP3/Opus, level): users' microphones and
 # rooms are not the recordings', and synthetic voices are clean (CHANNEL_AUG=0: as made only).
@@ -87,7 +90,7 @@ if [ "${1:-}" = "--tts" ]; then
   # The takes are synthesised by the first prep below, or first of all when SPEEDS="0.9 1.1" asks for
   # a copy of each take at each speed (sox speed: pitch and formants move together, as from a
   # shorter or longer vocal tract), more voices than the synthesisers have.
-  KEYWORDS=("${TTS[@]}" --tts-takes ${TTS_TAKES:-400})
+  KEYWORDS=("${TTS[@]}" --tts-takes ${TTS_TAKES:-400} --tts-engines "$ENGINES")
   if [ -n "${SPEEDS:-}" ]; then
     synthesise "$W/streams-train-tts" ${TTS_TAKES:-400} 5 "$W/negatives" "$W/background" "${PHRASES[@]}"
     for d in "$W"/streams-train-tts/*/; do

@@ -37,6 +37,7 @@ void addPrepCommand(CLI::App& app) {
     std::vector<std::string> phrases;
     std::string dir;
     int takes = 400;
+    std::vector<std::string> engines{"espeak-ng", "flite"};
   };
   auto tts = std::make_shared<Tts>();
   (*text)["task"] = "clip";
@@ -145,9 +146,14 @@ void addPrepCommand(CLI::App& app) {
   synth->add_option("--subset", st.subset, "all | train | test: 4 in 5 files train, 1 in 5 test");
   synth->add_option("--keyword-subset", st.keyword_subset, "The keywords' subset, when not --subset's");
   synth->add_option("--tts-keyword", tts->phrases,
-                    "A keyword nobody recorded: synthesise takes of it (espeak-ng, flite, festival) as one more keyword "
+                    "A keyword nobody recorded: synthesise takes of it (--tts-engines) as one more keyword "
                     "folder, named like hey_pod (repeatable, or a comma list)")->delimiter(',');
   synth->add_option("--tts-takes", tts->takes, "--tts-keyword: takes of each phrase");
+  synth->add_option("--tts-engines", tts->engines,
+                    "--tts-keyword: synthesisers to use, a comma list of espeak-ng, flite, festival (festival says a "
+                    "third of the takes; off by default: models/README.md)")
+      ->delimiter(',')
+      ->capture_default_str();
   synth->add_option("--tts-dir", tts->dir, "--tts-keyword: where the takes go (default: OUTPUT-tts next to OUTPUT)");
   sub->callback([options, text, streams, tts] {
     PrepOptions& o = *options;
@@ -181,9 +187,10 @@ void addPrepCommand(CLI::App& app) {
           dir = out + "-tts";  // not inside OUTPUT: a later prep of OUTPUT must see only streams
         }
         if (tts->takes < 1) throw UsageError("--tts-takes must be at least 1");
+        const TtsEngines engines = parseTtsEngines(tts->engines);
         for (size_t i = 0; i < tts->phrases.size(); ++i) {
           const std::string keyword_dir = dir + "/" + ttsLabel(tts->phrases[i]);
-          const int n = synthesizeKeywordTakes(tts->phrases[i], keyword_dir, tts->takes, o.seed * 1000 + i);
+          const int n = synthesizeKeywordTakes(tts->phrases[i], keyword_dir, tts->takes, o.seed * 1000 + i, engines);
           spdlog::info("synthesised {} takes of '{}' in {}", n, tts->phrases[i], keyword_dir);
           st.keyword_dirs.push_back(keyword_dir);
         }

@@ -120,21 +120,36 @@ std::string ttsLabel(const std::string& phrase) {
   return label;
 }
 
-int synthesizeKeywordTakes(const std::string& phrase, const std::string& dir, int takes, uint64_t seed) {
+TtsEngines parseTtsEngines(const std::vector<std::string>& names) {
+  TtsEngines engines{false, false, false};
+  for (const std::string& name : names) {
+    if (name == "espeak-ng") engines.espeak = true;
+    else if (name == "flite") engines.flite = true;
+    else if (name == "festival") engines.festival = true;
+    else throw UsageError("--tts-engines: unknown engine '" + name + "' (espeak-ng, flite, festival)");
+  }
+  if (!engines.espeak && !engines.flite && !engines.festival) throw UsageError("--tts-engines: name at least one engine");
+  return engines;
+}
+
+int synthesizeKeywordTakes(const std::string& phrase, const std::string& dir, int takes, uint64_t seed,
+                           const TtsEngines& engines) {
   std::filesystem::create_directories(dir);
   std::mt19937_64 rng(seed);
   auto pick = [&rng](const std::vector<std::string>& v) { return v[rng() % v.size()]; };
   auto uniform = [&rng](int lo, int hi) { return lo + int(rng() % uint64_t(hi - lo + 1)); };
   const std::string label = ttsLabel(phrase);
   int written = 0;
-  // A third of the takes from festival: its voices come from real speakers' recordings, as flite's
-  // do, where espeak-ng's are all one formant synthesiser.
-  for (const std::string& path : festivalTakes(phrase, dir, label, takes / 3, rng)) {
+  // With other engines, a third of the takes from festival: its voices come from real speakers'
+  // recordings, as flite's do, where espeak-ng's are all one formant synthesiser.
+  const bool others = engines.espeak || engines.flite;
+  const int festival_takes = !engines.festival ? 0 : others ? takes / 3 : takes;
+  for (const std::string& path : festivalTakes(phrase, dir, label, festival_takes, rng)) {
     char name[64];
     std::snprintf(name, sizeof(name), "/%s-tts-%04d.wav", label.c_str(), written++);
     std::filesystem::rename(path, dir + name);
   }
-  bool espeak = true, flite = true;  // until an engine fails before it ever worked
+  bool espeak = engines.espeak, flite = engines.flite;  // until an engine fails before it ever worked
   int espeak_ok = 0, flite_ok = 0;
   for (int i = 0; i < takes * 2 && written < takes && (espeak || flite); ++i) {
     char name[64];

@@ -280,8 +280,14 @@ TEST_CASE("prep --tts-keyword makes streams of a keyword nobody recorded", "[lis
   CHECK(testutil::runPodclean("prep -o " + (dir / "y") + " --task clip --tts-keyword pod --quiet").exit_code == 2);
 }
 
-TEST_CASE("prep --tts-keyword says a third of its takes with festival's voices", "[listen][streams][tts]") {
+TEST_CASE("prep --tts-engines festival says the takes with festival's voices", "[listen][streams][tts]") {
   testutil::TempDir dir("tts-festival");
+  // An unknown engine is a usage error, before anything is synthesised.
+  auto bad = testutil::runPodclean("prep -o " + (dir / "x") + " --task streams --tts-keyword pod --tts-engines espeak-ng,sam" +
+                                   " --background " + testutil::dataPath("roomtone") + " --quiet");
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.output.find("unknown engine 'sam'") != std::string::npos);
+  CHECK(!std::filesystem::exists(dir.path / "x-tts"));
   const std::string found = dir / "festival-path";
   if (std::system(("command -v festival > " + found).c_str()) != 0) {
     WARN("festival is not installed (tools/setup.sh installs it): festival TTS test not run");
@@ -293,19 +299,24 @@ TEST_CASE("prep --tts-keyword says a third of its takes with festival's voices",
   std::filesystem::create_directories(dir.path / "bin");
   std::filesystem::create_symlink(festival, dir.path / "bin" / "festival");
   const std::string saved_path = std::getenv("PATH");
-  ::setenv("PATH", (dir / "bin").c_str(), 1);
-  auto r = testutil::runPodclean("prep -o " + (dir / "streams") + " --task streams --tts-keyword 'view glass'" +
-                                 " --tts-takes 9 --background " + testutil::dataPath("roomtone") +
-                                 " --streams 1 --stream-seconds 20 --keywords-per-minute 6 --quiet");
-  ::setenv("PATH", saved_path.c_str(), 1);
-  REQUIRE(r.exit_code == 0);
-  int takes = 0;
-  for (const auto& f : std::filesystem::directory_iterator(dir.path / "streams-tts" / "view_glass")) {
-    ++takes;
-    CHECK(f.path().extension() == ".wav");  // no script left behind
-    const double seconds = AudioReader(f.path().string()).info().duration_s();
-    CHECK(seconds > 0.3);
-    CHECK(seconds < 4.0);
-  }
-  CHECK(takes == 3);
+  auto takes_made = [&](const std::string& name, const std::string& engines, int takes) {
+    ::setenv("PATH", (dir / "bin").c_str(), 1);
+    auto r = testutil::runPodclean("prep -o " + (dir / name) + " --task streams --tts-keyword 'view glass'" +
+                                   " --tts-engines " + engines + " --tts-takes " + std::to_string(takes) +
+                                   " --background " + testutil::dataPath("roomtone") +
+                                   " --streams 1 --stream-seconds 20 --keywords-per-minute 6 --quiet");
+    ::setenv("PATH", saved_path.c_str(), 1);
+    REQUIRE(r.exit_code == 0);
+    int made = 0;
+    for (const auto& f : std::filesystem::directory_iterator(dir.path / (name + "-tts") / "view_glass")) {
+      ++made;
+      CHECK(f.path().extension() == ".wav");  // no script left behind
+      const double seconds = AudioReader(f.path().string()).info().duration_s();
+      CHECK(seconds > 0.3);  // a spoken phrase, not an empty file
+      CHECK(seconds < 4.0);
+    }
+    return made;
+  };
+  CHECK(takes_made("alone", "festival", 4) == 4);
+  CHECK(takes_made("third", "espeak-ng,flite,festival", 9) == 3);  // the others' two thirds cannot run here
 }
