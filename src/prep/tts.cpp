@@ -121,7 +121,7 @@ std::string ttsLabel(const std::string& phrase) {
 }
 
 TtsEngines parseTtsEngines(const std::vector<std::string>& names) {
-  TtsEngines engines{false, false, false};
+  TtsEngines engines;
   for (const std::string& name : names) {
     if (name == "espeak-ng") engines.espeak = true;
     else if (name == "flite") engines.flite = true;
@@ -139,22 +139,22 @@ int synthesizeKeywordTakes(const std::string& phrase, const std::string& dir, in
   auto pick = [&rng](const std::vector<std::string>& v) { return v[rng() % v.size()]; };
   auto uniform = [&rng](int lo, int hi) { return lo + int(rng() % uint64_t(hi - lo + 1)); };
   const std::string label = ttsLabel(phrase);
+  auto take_path = [&](int index) {  // every engine's takes in one numbered series
+    char name[64];
+    std::snprintf(name, sizeof(name), "/%s-tts-%04d.wav", label.c_str(), index);
+    return dir + name;
+  };
   int written = 0;
   // With other engines, a third of the takes from festival: its voices come from real speakers'
   // recordings, as flite's do, where espeak-ng's are all one formant synthesiser.
   const bool others = engines.espeak || engines.flite;
   const int festival_takes = !engines.festival ? 0 : others ? takes / 3 : takes;
-  for (const std::string& path : festivalTakes(phrase, dir, label, festival_takes, rng)) {
-    char name[64];
-    std::snprintf(name, sizeof(name), "/%s-tts-%04d.wav", label.c_str(), written++);
-    std::filesystem::rename(path, dir + name);
-  }
+  for (const std::string& path : festivalTakes(phrase, dir, label, festival_takes, rng))
+    std::filesystem::rename(path, take_path(written++));
   bool espeak = engines.espeak, flite = engines.flite;  // until an engine fails before it ever worked
   int espeak_ok = 0, flite_ok = 0;
   for (int i = 0; i < takes * 2 && written < takes && (espeak || flite); ++i) {
-    char name[64];
-    std::snprintf(name, sizeof(name), "/%s-tts-%04d.wav", label.c_str(), written);
-    const std::string out = dir + name, text = phrase + pick(kEndings);
+    const std::string out = take_path(written), text = phrase + pick(kEndings);
     // One take in six from flite (fewer voices, so fewer of its takes).
     const bool use_flite = flite && (!espeak || rng() % 6 == 0);
     bool ok;

@@ -14,11 +14,11 @@ namespace podclean {
 // "hey pod" -> "hey_pod": the label (and folder name) of a phrase.
 std::string ttsLabel(const std::string& phrase);
 
-// Which synthesisers say the takes. festival is off unless asked for: trained with a third of
-// its takes, the example wake-word model found fewer real takes at the same false accepts
-// (models/README.md).
+// Which synthesisers say the takes (prep's --tts-engines, whose default leaves festival out:
+// trained with a third of its takes, the example wake-word model found fewer real takes at the
+// same false accepts, models/README.md).
 struct TtsEngines {
-  bool espeak = true, flite = true, festival = false;
+  bool espeak = false, flite = false, festival = false;
 };
 
 // {"espeak-ng", "flite", "festival"}, any of them; throws UsageError on another name or none.
@@ -30,6 +30,6 @@ TtsEngines parseTtsEngines(const std::vector<std::string>& names);
 // not installed are skipped (festival's share then goes to the others); throws Error when
 // none of them can be run.
 int synthesizeKeywordTakes(const std::string& phrase, const std::string& dir, int takes, uint64_t seed,
-                           const TtsEngines& engines = {});
+                           const TtsEngines& engines);
 
 }  // namespace podclean
