@@ -432,8 +432,8 @@ def active_seconds(path):
     return [sum(active[s:s + 100]) >= 50 for s in range(0, len(active), 100)]
 
 
-def per_second(podclean, model, path):
-    out = run([podclean, "classify", path, "--per-second", "--model", model])
+def per_second(podclean, model, path, classify_args=()):
+    out = run([podclean, "classify", path, "--per-second", "--model", model, *classify_args])
     lines = out.strip().splitlines()
     names = lines[0].split(",")[1:]
     rows = []
@@ -443,9 +443,9 @@ def per_second(podclean, model, path):
     return rows
 
 
-def score_file(podclean, model, path, truth):
+def score_file(podclean, model, path, truth, classify_args=()):
     act = active_seconds(path)
-    got = per_second(podclean, model, path)
+    got = per_second(podclean, model, path, classify_args)
     n = right = 0
     wrong = defaultdict(int)
     for s, a in enumerate(act):
@@ -523,8 +523,8 @@ def assemble(held, w, fold, n_files, rng):
     return out
 
 
-def boundary_errors(podclean, model, path, bounds):
-    csv = run([podclean, "classify", path, "--format", "csv", "--model", model]).strip().splitlines()[1:]
+def boundary_errors(podclean, model, path, bounds, classify_args=()):
+    csv = run([podclean, "classify", path, "--format", "csv", "--model", model, *classify_args]).strip().splitlines()[1:]
     predicted = [float(line.split(",")[1]) for line in csv[:-1]]
     errors = [min((abs(p - b) for p in predicted), default=99.0) for b in bounds]
     return errors, len(predicted)
@@ -566,7 +566,10 @@ def main():
     ap.add_argument("--report", action="store_true", help="eval: only print the table of the folds scored so far")
     ap.add_argument("--model", help="eval: score this model on every fold instead of training (not held out!)")
     ap.add_argument("--reuse-models", action="store_true", help="eval: score each fold's model.pt from an earlier run")
+    ap.add_argument("--classify-args", default="",
+                    help="eval: more podclean classify options (smoothing, gate); scores go to scores-<these>.json")
     args = ap.parse_args()
+    classify_args = args.classify_args.split()
     data = os.path.realpath(args.data)
     pc = os.path.realpath(args.podclean)
     os.makedirs(args.debs, exist_ok=True)
@@ -589,6 +592,10 @@ def main():
         print(open(args.output + ".log").read()[-1500:])
         return
 
+    # Each way of scoring keeps its own file, so a sweep of classify options on the
+    # same fold models does not overwrite the default's scores.
+    scores_name = ("scores-given-model" if args.model else "scores") + \
+        ("-" + "_".join(a.lstrip("-") for a in classify_args) if classify_args else "") + ".json"
     fold_of = deal_folds(recs, args.folds)
     source_of = {g: (s, l) for s, l, g, _ in recs}
     files_of = defaultdict(list)
@@ -620,21 +627,21 @@ def main():
             ev = eval_file(paths, os.path.join(w, f"eval-{source}.wav"), secs)
             held_files[label].append(ev)
             for cond, path in conditions(ev, args.quick):
-                n, r, wrong = score_file(pc, model, path, label)
+                n, r, wrong = score_file(pc, model, path, label, classify_args)
                 scores["seconds"].append([cond, source, label, n, r, wrong])
         for path, bounds, order in assemble(held_files, w, k, args.assembled, random.Random(k)):
-            errs, npred = boundary_errors(pc, model, path, bounds)
+            errs, npred = boundary_errors(pc, model, path, bounds, classify_args)
             scores["boundaries"] += errs
             scores["extra"] += max(0, npred - len(bounds))
             print(f"  {os.path.basename(path)} {'/'.join(order)}: boundary errors "
                   + " ".join(f"{e:.2f}" for e in errs) + f" s; {npred} predicted for {len(bounds)}", flush=True)
-        with open(os.path.join(w, "scores.json" if not args.model else "scores-given-model.json"), "w") as f:
+        with open(os.path.join(w, scores_name), "w") as f:
             json.dump(scores, f)
     # The table: every fold scored so far in this work folder.
     totals = defaultdict(lambda: [0, 0, defaultdict(int)])  # (condition, source, label) -> n, right, wrong
     bound_err, extra, folds = [], 0, []
     for k in range(args.folds):
-        f = os.path.join(args.work, f"fold{k}", "scores.json" if not args.model else "scores-given-model.json")
+        f = os.path.join(args.work, f"fold{k}", scores_name)
         if not os.path.exists(f):
             continue
         folds.append(k)
