@@ -377,6 +377,25 @@ def build_training(podclean, chosen, train_groups, w, seed, args):
             under = rng.uniform(6, 20)  # music this many dB under the voice (peak-normalised both)
             run(["sox", "-m", "-v", "1", p, "-v", f"{10 ** (-under / 20):.4f}", m, out, "norm", "-3", "trim", "0", "1"])
         link(out, dst)
+    # Noise with a steady tone under it is still noise: a room's mains hum or buzz, a
+    # fan's or a machine's whine. Held out, a fan and an air-conditioner bed (filtered
+    # noise with a faint tone) were called music, since every tone the model had heard
+    # over a noise bed was music's (the channel chain lays noise under music too).
+    for i, (g, p) in enumerate(rng.sample(noise_recs, min(args.hum_noise, len(noise_recs)))):
+        dst = os.path.join(raw, "noise", f"{g}__hum{i:04d}.wav")
+        out = os.path.join(mixes, f"{seed}-hum{i:04d}.wav")
+        if not os.path.exists(out):
+            if rng.random() < 0.5:  # mains hum or buzz: 50/60 Hz and its harmonics
+                tone = [rng.choice(["sine", "square", "sawtooth"]), rng.choice(["50", "60", "100", "120"]),
+                        "lowpass", str(rng.randint(300, 2000))]
+            else:  # a whine: one steady partial anywhere in the band
+                tone = ["sine", str(rng.randint(80, 3000))]
+            tone_wav = out[:-4] + ".tone.wav"
+            run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", tone_wav, "synth", "1"] + tone + ["norm", "-3"])
+            under = rng.uniform(3, 20)  # the tone this many dB under the noise (peak-normalised both)
+            run(["sox", "-m", "-v", "1", p, "-v", f"{10 ** (-under / 20):.4f}", tone_wav, out, "norm", "-3", "trim", "0", "1"])
+            os.remove(tone_wav)
+        link(out, dst)
     # Noise beds of the channel chain: training noise recordings only.
     beds = os.path.join(w, "beds")
     shutil.rmtree(beds, ignore_errors=True)
@@ -543,6 +562,7 @@ def main():
     ap.add_argument("--eval-seconds", type=float, default=90, help="per held-out source and fold")
     ap.add_argument("--assembled", type=int, default=2, help="assembled files per fold")
     ap.add_argument("--mixes", type=int, default=200, help="speech-over-music pieces")
+    ap.add_argument("--hum-noise", type=int, default=0, help="noise pieces with a steady hum or whine added (labelled noise)")
     ap.add_argument("--augment", type=int, default=0)
     ap.add_argument("--channel-aug", type=int, default=1, help="channel-chain copies per piece (prep --channel-aug)")
     ap.add_argument("--channel-level-min", type=float, default=-65,
