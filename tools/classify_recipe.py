@@ -373,8 +373,8 @@ def build_training(podclean, chosen, train_groups, w, seed, args):
         _, m = rng.choice(music)
         dst = os.path.join(raw, "speech", f"{g}__mix{i:04d}.wav")
         out = os.path.join(mixes, f"{seed}-{i:04d}.wav")
-        if not os.path.exists(out):
-            under = rng.uniform(6, 20)  # music this many dB under the voice (peak-normalised both)
+        under = rng.uniform(6, 20)  # music this many dB under the voice (peak-normalised both)
+        if not os.path.exists(out):  # drawn before, so a kept mix leaves the same random sequence
             run(["sox", "-m", "-v", "1", p, "-v", f"{10 ** (-under / 20):.4f}", m, out, "norm", "-3", "trim", "0", "1"])
         link(out, dst)
     # Noise with a steady tone under it is still noise: a room's mains hum or buzz, a
@@ -384,15 +384,15 @@ def build_training(podclean, chosen, train_groups, w, seed, args):
     for i, (g, p) in enumerate(rng.sample(noise_recs, min(args.hum_noise, len(noise_recs)))):
         dst = os.path.join(raw, "noise", f"{g}__hum{i:04d}.wav")
         out = os.path.join(mixes, f"{seed}-hum{i:04d}.wav")
+        if rng.random() < 0.5:  # mains hum or buzz: 50/60 Hz and its harmonics
+            tone = [rng.choice(["sine", "square", "sawtooth"]), rng.choice(["50", "60", "100", "120"]),
+                    "lowpass", str(rng.randint(300, 2000))]
+        else:  # a whine: one steady partial anywhere in the band
+            tone = ["sine", str(rng.randint(80, 3000))]
+        under = rng.uniform(3, 20)  # the tone this many dB under the noise (peak-normalised both)
         if not os.path.exists(out):
-            if rng.random() < 0.5:  # mains hum or buzz: 50/60 Hz and its harmonics
-                tone = [rng.choice(["sine", "square", "sawtooth"]), rng.choice(["50", "60", "100", "120"]),
-                        "lowpass", str(rng.randint(300, 2000))]
-            else:  # a whine: one steady partial anywhere in the band
-                tone = ["sine", str(rng.randint(80, 3000))]
             tone_wav = out[:-4] + ".tone.wav"
             run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", tone_wav, "synth", "1"] + tone + ["norm", "-3"])
-            under = rng.uniform(3, 20)  # the tone this many dB under the noise (peak-normalised both)
             run(["sox", "-m", "-v", "1", p, "-v", f"{10 ** (-under / 20):.4f}", tone_wav, out, "norm", "-3", "trim", "0", "1"])
             os.remove(tone_wav)
         link(out, dst)
