@@ -352,6 +352,14 @@ def link(src, dst):
         os.symlink(src, dst)
 
 
+def mix_under(top, bottom, under_db, out):
+    """A 1 s piece: `top` with `bottom` at a gain of -under_db under it, the sum normalised
+    to -3 dBFS; written whole or not at all, since a kept mix is reused by later runs."""
+    run(["sox", "-m", "-v", "1", top, "-v", f"{10 ** (-under_db / 20):.4f}", bottom, out + ".tmp.wav",
+         "norm", "-3", "trim", "0", "1"])
+    os.replace(out + ".tmp.wav", out)
+
+
 def build_training(podclean, chosen, train_groups, w, seed, args):
     """Links the training pieces as raw/<label>/<group>__<piece>.wav, adds speech over
     music (a talk over a jingle is speech), then prep with the channel chain."""
@@ -375,7 +383,7 @@ def build_training(podclean, chosen, train_groups, w, seed, args):
         out = os.path.join(mixes, f"{seed}-{i:04d}.wav")
         under = rng.uniform(6, 20)  # music this many dB under the voice (peak-normalised both)
         if not os.path.exists(out):  # drawn before, so a kept mix leaves the same random sequence
-            run(["sox", "-m", "-v", "1", p, "-v", f"{10 ** (-under / 20):.4f}", m, out, "norm", "-3", "trim", "0", "1"])
+            mix_under(p, m, under, out)
         link(out, dst)
     # Noise with a steady tone under it is still noise: a room's mains hum or buzz, a
     # fan's or a machine's whine. Held out, a fan and an air-conditioner bed (filtered
@@ -393,7 +401,7 @@ def build_training(podclean, chosen, train_groups, w, seed, args):
         if not os.path.exists(out):
             tone_wav = out[:-4] + ".tone.wav"
             run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", tone_wav, "synth", "1"] + tone + ["norm", "-3"])
-            run(["sox", "-m", "-v", "1", p, "-v", f"{10 ** (-under / 20):.4f}", tone_wav, out, "norm", "-3", "trim", "0", "1"])
+            mix_under(p, tone_wav, under, out)
             os.remove(tone_wav)
         link(out, dst)
     # Noise beds of the channel chain: training noise recordings only.
