@@ -12,6 +12,7 @@ PACKAGES=(
   libgloo-dev  # the Gloo headers of LibTorch's c10d ProcessGroupGloo (train --nproc, WORLD_SIZE)
   libcli11-dev libspdlog-dev nlohmann-json3-dev catch2
   portaudio19-dev
+  libpocketsphinx-dev pocketsphinx-en-us  # listen --phrase-check: an English acoustic model of real voices
   chromium  # the browser tests (tools/browser_test.sh)
   # listen's microphone test (a private sound server; PortAudio reaches it through ALSA's pulse
   # plugin) and prep --tts-keyword's voices

@@ -36,6 +36,9 @@ struct ListenArgs {
   std::string verifier;
   std::vector<std::string> exec;
   std::vector<std::string> keyword_thresholds;
+  bool phrase_check = false;         // pocketsphinx confirms what the verifier turns down
+  std::vector<std::string> phrases;  // KEYWORD=WORDS for the phrase check
+  PhraseCheckOptions phrase;
   bool list_devices = false, json = false, no_verifier = false;
   bool commands = false, commands_only = false;  // voice commands after the wake word, or alone
   std::string command_model;
@@ -76,6 +79,20 @@ static std::pair<std::string, std::string> splitKeyword(const std::string& optio
   const size_t eq = text.find('=');
   if (eq == std::string::npos || eq == 0) throw UsageError(option + " '" + text + "': use KEYWORD=" + what);
   return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+// Each wake word's words for the phrase check: its label's ("smart_mirror" ->
+// "smart mirror") unless --phrase KEYWORD=WORDS gives them.
+static std::map<std::string, std::string> phrasesOf(const Model& model, const ListenArgs& a) {
+  std::map<std::string, std::string> phrases;
+  for (const std::string& label : model.meta().labels)
+    if (label != a.spotter.background) phrases[label] = phraseOfLabel(label);
+  for (const auto& e : a.phrases) {
+    auto [keyword, words] = splitKeyword("--phrase", e, "WORDS");
+    if (!phrases.count(keyword)) throw UsageError("--phrase: the model has no keyword '" + keyword + "'");
+    phrases[keyword] = words;
+  }
+  return phrases;
 }
 
 static bool hasLabel(const Model& model, const std::string& label) {
@@ -144,6 +161,9 @@ static void runListen(ListenArgs& a) {
                                       : a.models.empty() && !a.no_verifier ? shippedModel("listen-verify.pt")
                                                                           : "";
     if (!verifier_path.empty()) wake->setVerifier(Model::load(verifier_path), verifier_path);
+    if (a.phrase_check) wake->setPhraseCheck(std::make_unique<PhraseCheck>(phrasesOf(*wake_model, a), a.phrase));
+  } else if (a.phrase_check) {
+    throw UsageError("--phrase-check checks wake words: not with --commands-only");
   } else if (!a.spotter.keyword_thresholds.empty()) {
     throw UsageError("--keyword-threshold: the command model has no keyword '" + a.spotter.keyword_thresholds.begin()->first + "'");
   }
@@ -180,6 +200,7 @@ static void runListen(ListenArgs& a) {
     if (a.json) {
       std::printf("{\"time\": %.3f, \"keyword\": \"%s\", \"score\": %.3f", d.time_s, d.keyword.c_str(), d.score);
       if (d.verify_score >= 0) std::printf(", \"verify\": %.3f", d.verify_score);
+      if (d.phrase_heard) std::printf(", \"phrase\": true");
       std::printf("}\n");
     } else {
       std::printf("%.3f\t%s\t%.3f\n", d.time_s, d.keyword.c_str(), d.score);
@@ -251,6 +272,14 @@ void addListenCommand(CLI::App& app) {
   sub->add_flag("--no-verifier", a.no_verifier, "Detect on the keyword model alone");
   sub->add_option("--verify-threshold", a.spotter.verify_threshold, "Verifier: cbrt(keyword score x verifier probability^2) must reach this");
   sub->add_option("--verify-hop", a.spotter.verify_hop_frames, "Verifier: while it disagrees, ask again after this many frames");
+  sub->add_flag("--phrase-check", a.phrase_check,
+                "A wake word the verifier turns down still fires if pocketsphinx's English acoustic model "
+                "(real voices) hears its words: for models trained on synthetic voices (--tts)");
+  sub->add_option("--phrase", a.phrases, "KEYWORD=WORDS: the words the phrase check listens for (default: the label, '_' as space)");
+  sub->add_option("--phrase-check-threshold", a.phrase.threshold,
+                  "Phrase check: likelihood ratio over a free phone loop that the words must reach (smaller passes more)");
+  sub->add_option("--phrase-delay", a.spotter.phrase_delay_s, "Phrase check: seconds after the score passed its threshold");
+  sub->add_option("--phrase-window", a.spotter.phrase_window_s, "Phrase check: seconds of audio it hears, ending then");
   sub->add_option("--input", a.capture.input, "mic | an audio file | - (raw s16le mono PCM on stdin)");
   sub->add_flag("--fast", a.capture.fast, "Files: as fast as possible instead of real time");
   sub->add_option("--device", a.capture.device, "Microphone device index (see --list-devices)");

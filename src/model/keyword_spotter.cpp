@@ -20,6 +20,8 @@ void SpotterOptions::Validate() const {
   if (window_hop_frames < 1) throw UsageError("--window-hop must be >= 1 frame");
   if (!(verify_threshold >= 0 && verify_threshold < 1)) throw UsageError("--verify-threshold must be in [0, 1)");
   if (verify_hop_frames < 1) throw UsageError("--verify-hop must be >= 1 frame");
+  if (!(phrase_delay_s >= 0 && phrase_delay_s <= 2)) throw UsageError("--phrase-delay must be 0..2 s");
+  if (!(phrase_window_s >= 0.5 && phrase_window_s <= 10)) throw UsageError("--phrase-window must be 0.5..10 s");
 }
 
 // Shifts the oldest row out of a window and appends frame as its newest row.
@@ -66,6 +68,13 @@ struct KeywordSpotter::Impl {
   std::vector<bool> verify_counted;
   std::vector<int> verify_class;
   std::vector<int64_t> last_verified;
+  // Phrase check: the recent samples it listens to (the last ones of samples_in),
+  // per keyword class the frame it is due to be asked at (-1: not due) and the
+  // frame it was last scheduled at.
+  std::unique_ptr<PhraseCheck> phrase_check;
+  std::vector<float> recent;
+  int64_t samples_in = 0;
+  std::vector<int64_t> phrase_due, phrase_scheduled;
   Impl(const Model& m, SpotterOptions o)
       : options(std::move(o)), model(m), features(m.meta().features),
         frame_step_s(double(m.meta().features.hop_length) / m.meta().features.sample_rate_hz) {}
@@ -179,6 +188,36 @@ bool KeywordSpotter::verified(size_t k, float keyword_score, float& probability)
   return verifierAgrees(keyword_score, probability, s.options.verify_threshold);
 }
 
+void KeywordSpotter::setPhraseCheck(std::unique_ptr<PhraseCheck> check) {
+  Impl& s = *impl_;
+  if (sampleRate() != 16000)
+    throw UsageError("the phrase check hears 16 kHz audio; this model runs at " + std::to_string(sampleRate()) + " Hz");
+  s.phrase_check = std::move(check);
+  s.phrase_due.assign(s.keyword_classes.size(), -1);
+  s.phrase_scheduled.assign(s.keyword_classes.size(), -1000000);
+}
+
+// Schedules the phrase check of keyword k phrase_delay_s after this frame, at most
+// once per refractory period (the score stays above threshold for many frames).
+void KeywordSpotter::askPhraseLater(size_t k, int64_t frame) {
+  Impl& s = *impl_;
+  if (!s.phrase_check || s.phrase_due[k] >= 0) return;
+  if (double(frame - s.phrase_scheduled[k]) * s.frame_step_s < s.options.refractory_s) return;
+  s.phrase_scheduled[k] = frame;
+  s.phrase_due[k] = frame + std::llround(s.options.phrase_delay_s / s.frame_step_s);
+}
+
+// Asks the phrase check about keyword k on the phrase window that ends at this frame.
+bool KeywordSpotter::phraseHeard(size_t k, int64_t frame) {
+  Impl& s = *impl_;
+  const int64_t hop = s.model.meta().features.hop_length, window = std::llround(s.options.phrase_window_s * sampleRate());
+  const int64_t end = std::min(s.samples_in, (frame + 1) * hop), first_kept = s.samples_in - int64_t(s.recent.size());
+  const int64_t begin = std::max(first_kept, end - window);
+  if (end <= begin) return false;
+  const std::string& keyword = s.model.meta().labels[size_t(s.keyword_classes[k])];
+  return s.phrase_check->heard(keyword, s.recent.data() + (begin - first_kept), size_t(end - begin));
+}
+
 int KeywordSpotter::sampleRate() const { return impl_->model.meta().features.sample_rate_hz; }
 double KeywordSpotter::streamSeconds() const { return double(impl_->frame_index) * impl_->frame_step_s; }
 
@@ -193,6 +232,12 @@ void KeywordSpotter::slideWindow(const float* frame) {
 
 void KeywordSpotter::accept(const float* samples, size_t count, std::vector<Detection>& out) {
   Impl& s = *impl_;
+  if (s.phrase_check) {  // keep the phrase window, its delay and this block's frames
+    s.recent.insert(s.recent.end(), samples, samples + count);
+    s.samples_in += int64_t(count);
+    const size_t keep = size_t((s.options.phrase_window_s + s.options.phrase_delay_s + 0.1) * sampleRate()) + count;
+    if (s.recent.size() > keep) s.recent.erase(s.recent.begin(), s.recent.end() - std::ptrdiff_t(keep));
+  }
   s.features.acceptWaveform(samples, count);
   s.frames.rows = 0;
   s.frames.data.clear();
@@ -203,7 +248,8 @@ void KeywordSpotter::accept(const float* samples, size_t count, std::vector<Dete
     else slideWindow(s.frames.row(t));
     if (s.verifier) pushRow(s.verify_window, s.frames.row(t));
     const std::vector<float>& probs = s.latest_probs;
-    const double now = double(s.frame_index++) * s.frame_step_s;
+    const int64_t frame = s.frame_index++;
+    const double now = double(frame) * s.frame_step_s;
     for (size_t k = 0; k < s.keyword_classes.size(); ++k) {
       auto& h = s.history[k];
       h.push_back(probs[size_t(s.keyword_classes[k])]);
@@ -212,11 +258,25 @@ void KeywordSpotter::accept(const float* samples, size_t count, std::vector<Dete
       for (float p : h) mean += p;
       mean /= float(h.size());
       best_score_ = std::max(best_score_, mean);
-      if (mean < s.thresholds[k] || now - s.last_fired[k] < s.options.refractory_s) continue;
+      const std::string& keyword = s.model.meta().labels[size_t(s.keyword_classes[k])];
+      const bool resting = now - s.last_fired[k] < s.options.refractory_s;
+      if (s.phrase_check && s.phrase_due[k] == frame) {
+        s.phrase_due[k] = -1;
+        if (!resting && phraseHeard(k, frame)) {
+          s.last_fired[k] = now;
+          out.push_back({now, keyword, mean, -1, true});
+          continue;
+        }
+      }
+      if (mean < s.thresholds[k] || resting) continue;
       float verify_score = -1;
-      if (s.verifier && !verified(k, mean, verify_score)) continue;
+      if ((s.verifier && !verified(k, mean, verify_score)) || (!s.verifier && s.phrase_check)) {
+        askPhraseLater(k, frame);
+        continue;
+      }
       s.last_fired[k] = now;
-      out.push_back({now, s.model.meta().labels[size_t(s.keyword_classes[k])], mean, verify_score});
+      if (s.phrase_check) s.phrase_due[k] = -1;  // the verifier agreed first
+      out.push_back({now, keyword, mean, verify_score});
     }
   }
 }

@@ -7,7 +7,9 @@
 // verifier (a conv2d clip model trained on `prep --task keyword-windows`) is
 // a second opinion: it looks at the last window of frames whenever a keyword
 // passes its threshold, and the detection fires only if verifierAgrees() (a
-// geometric mean of the keyword's score and the verifier's probability).
+// geometric mean of the keyword's score and the verifier's probability). An
+// optional phrase check (PhraseCheck) is another: a detection the verifier turns
+// down still fires if the phrase check hears the keyword's words.
 #pragma once
 #include <map>
 #include <memory>
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "podclean/model/model.h"
+#include "podclean/model/phrase_check.h"
 
 namespace podclean {
 
@@ -27,6 +30,8 @@ struct SpotterOptions {
   int window_hop_frames = 10;       // conv2d clip models: score the sliding window every this many frames
   double verify_threshold = 0.8;    // verifier: see verifierAgrees()
   int verify_hop_frames = 2;        // verifier: while it disagrees, ask again after this many frames
+  double phrase_delay_s = 0.2;      // phrase check: asked this long after the score passed its threshold,
+  double phrase_window_s = 2.2;     // on this much audio ending then
   std::string background = "background";  // the class that is not a keyword
   void Validate() const;
 };
@@ -36,6 +41,7 @@ struct Detection {
   std::string keyword;
   float score = 0;
   float verify_score = -1;  // the verifier's probability of the keyword (-1: no verifier)
+  bool phrase_heard = false;  // fired because the phrase check heard the keyword's words
 };
 
 // The verifier's decision: the geometric mean of the keyword's smoothed score and
@@ -52,6 +58,12 @@ class KeywordSpotter {
   // conv2d clip model on the same features that knows every keyword. A verifier
   // trained on mean-normalised windows (prep --cmn) gets its window normalised.
   void setVerifier(const Model& verifier, const std::string& verifier_path);
+  // Adds a phrase check for the keywords: once per refractory period, a keyword
+  // whose score passed its threshold but that the verifier turned down (every such
+  // keyword, with no verifier) is looked for in the last phrase_window_s of audio,
+  // phrase_delay_s later, and fires if heard. Throws UsageError unless the model
+  // runs at 16 kHz (pocketsphinx's rate).
+  void setPhraseCheck(std::unique_ptr<PhraseCheck> check);
   // Averages another gru frame model's probabilities with the first's, frame by
   // frame (an ensemble, e.g. of training seeds). Throws FileError naming
   // model_path unless it is a gru frame model with the same labels and features.
@@ -68,6 +80,8 @@ class KeywordSpotter {
   void slideWindow(const float* frame);
   void stepStreams(const float* frame);
   bool verified(size_t keyword, float keyword_score, float& probability);
+  void askPhraseLater(size_t keyword, int64_t frame);
+  bool phraseHeard(size_t keyword, int64_t frame);
   std::unique_ptr<Impl> impl_;
   float best_score_ = 0;
 };
