@@ -36,7 +36,7 @@ struct ListenArgs {
   std::string verifier;
   std::vector<std::string> exec;
   std::vector<std::string> keyword_thresholds;
-  bool phrase_check = false;         // pocketsphinx confirms what the verifier turns down
+  bool phrase_check = false, no_phrase_check = false;  // pocketsphinx confirms what the verifier turns down
   std::vector<std::string> phrases;  // KEYWORD=WORDS for the phrase check
   PhraseCheckOptions phrase;
   bool list_devices = false, json = false, no_verifier = false;
@@ -161,7 +161,11 @@ static void runListen(ListenArgs& a) {
                                       : a.models.empty() && !a.no_verifier ? shippedModel("listen-verify.pt")
                                                                           : "";
     if (!verifier_path.empty()) wake->setVerifier(Model::load(verifier_path), verifier_path);
-    if (a.phrase_check) wake->setPhraseCheck(std::make_unique<PhraseCheck>(phrasesOf(*wake_model, a), a.phrase));
+    // On by default with the shipped pair, whose wake words are English words.
+    if (a.phrase_check && a.no_phrase_check) throw UsageError("--phrase-check and --no-phrase-check: choose one");
+    const bool shipped_pair = a.models.empty() && a.verifier.empty() && !a.no_verifier;
+    if (a.phrase_check || (shipped_pair && !a.no_phrase_check))
+      wake->setPhraseCheck(std::make_unique<PhraseCheck>(phrasesOf(*wake_model, a), a.phrase));
   } else if (a.phrase_check) {
     throw UsageError("--phrase-check checks wake words: not with --commands-only");
   } else if (!a.spotter.keyword_thresholds.empty()) {
@@ -274,7 +278,8 @@ void addListenCommand(CLI::App& app) {
   sub->add_option("--verify-hop", a.spotter.verify_hop_frames, "Verifier: while it disagrees, ask again after this many frames");
   sub->add_flag("--phrase-check", a.phrase_check,
                 "A wake word the verifier turns down still fires if pocketsphinx's English acoustic model "
-                "(real voices) hears its words: for models trained on synthetic voices (--tts)");
+                "(real voices) hears its words (default with the shipped models)");
+  sub->add_flag("--no-phrase-check", a.no_phrase_check, "The verifier alone confirms");
   sub->add_option("--phrase", a.phrases, "KEYWORD=WORDS: the words the phrase check listens for (default: the label, '_' as space)");
   sub->add_option("--phrase-check-threshold", a.phrase.threshold,
                   "Phrase check: likelihood ratio over a free phone loop that the words must reach (smaller passes more)");

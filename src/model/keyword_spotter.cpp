@@ -1,7 +1,10 @@
 // Torch-free: uses only the Model API.
 #include "podclean/model/keyword_spotter.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <optional>
 
@@ -215,7 +218,12 @@ bool KeywordSpotter::phraseHeard(size_t k, int64_t frame) {
   const int64_t begin = std::max(first_kept, end - window);
   if (end <= begin) return false;
   const std::string& keyword = s.model.meta().labels[size_t(s.keyword_classes[k])];
-  return s.phrase_check->heard(keyword, s.recent.data() + (begin - first_kept), size_t(end - begin));
+  const auto started = std::chrono::steady_clock::now();
+  const bool heard = s.phrase_check->heard(keyword, s.recent.data() + (begin - first_kept), size_t(end - begin));
+  spdlog::debug("{:.3f} s: phrase check for '{}': {} ({:.1f} ms)", double(frame) * s.frame_step_s, keyword,
+                heard ? "heard" : "not heard",
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+  return heard;
 }
 
 int KeywordSpotter::sampleRate() const { return impl_->model.meta().features.sample_rate_hz; }

@@ -52,9 +52,7 @@ TEST_CASE("a wake word the verifier turns down fires when the phrase check hears
   // and the not-a-keyword phrase and silence fire nothing.
   const std::string models = std::string(PODCLEAN_TEST_DATA) + "/../../models/";
   const Model gru = Model::load(models + "listen-tts-example.pt");
-  SpotterOptions options;
-  options.threshold = 0.3;
-  KeywordSpotter spotter(gru, "listen-tts-example.pt", options);
+  KeywordSpotter spotter(gru, "listen-tts-example.pt", SpotterOptions{});
   spotter.setPhraseCheck(std::make_unique<PhraseCheck>(
       std::map<std::string, std::string>{{"smart_mirror", "smart mirror"}, {"view_glass", "view glass"}, {"snowboy", "snowboy"}},
       PhraseCheckOptions{}));

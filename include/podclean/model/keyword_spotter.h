@@ -30,7 +30,7 @@ struct SpotterOptions {
   int window_hop_frames = 10;       // conv2d clip models: score the sliding window every this many frames
   double verify_threshold = 0.8;    // verifier: see verifierAgrees()
   int verify_hop_frames = 2;        // verifier: while it disagrees, ask again after this many frames
-  double phrase_delay_s = 0.2;      // phrase check: asked this long after the score passed its threshold,
+  double phrase_delay_s = 0.1;      // phrase check: asked this long after the score passed its threshold,
   double phrase_window_s = 2.2;     // on this much audio ending then
   std::string background = "background";  // the class that is not a keyword
   void Validate() const;
