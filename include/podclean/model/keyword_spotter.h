@@ -70,7 +70,8 @@ class KeywordSpotter {
   void addModel(const Model& model, const std::string& model_path);
   ~KeywordSpotter();
   int sampleRate() const;
-  // Appends detections to out. Allocation-free after the first calls of a given size.
+  // Appends detections to out. Allocation-free after the first calls of a given size,
+  // but for the phrase check's decoding (pocketsphinx), when one is due.
   void accept(const float* samples, size_t count, std::vector<Detection>& out);
   float bestScore() const { return best_score_; }      // highest smoothed keyword score of the last call
   double streamSeconds() const;
