@@ -25,7 +25,7 @@ class PhraseCheck {
   // UsageError naming the word if neither works, FileError if the model is missing.
   PhraseCheck(const std::map<std::string, std::string>& phrase_of_keyword, PhraseCheckOptions options);
   ~PhraseCheck();
-  // The words of a keyword label as check() will look for them.
+  // The words of a keyword label as heard() will look for them.
   const std::string& phrase(const std::string& keyword) const;
   // Whether the keyword's phrase is heard in these 16 kHz mono samples (-1..1).
   bool heard(const std::string& keyword, const float* samples, size_t count);
