@@ -285,6 +285,8 @@ void addListenCommand(CLI::App& app) {
                   "Phrase check: likelihood ratio over a free phone loop that the words must reach (smaller passes more)");
   sub->add_option("--phrase-delay", a.spotter.phrase_delay_s, "Phrase check: seconds after the score passed its threshold");
   sub->add_option("--phrase-window", a.spotter.phrase_window_s, "Phrase check: seconds of audio it hears, ending then");
+  sub->add_option("--phrase-score", a.spotter.phrase_score,
+                  "Phrase check: also ask it when a keyword's score reaches this, below its threshold (0: only at the threshold)");
   sub->add_option("--input", a.capture.input, "mic | an audio file | - (raw s16le mono PCM on stdin)");
   sub->add_flag("--fast", a.capture.fast, "Files: as fast as possible instead of real time");
   sub->add_option("--device", a.capture.device, "Microphone device index (see --list-devices)");

@@ -25,6 +25,7 @@ void SpotterOptions::Validate() const {
   if (verify_hop_frames < 1) throw UsageError("--verify-hop must be >= 1 frame");
   if (!(phrase_delay_s >= 0 && phrase_delay_s <= 2)) throw UsageError("--phrase-delay must be 0..2 s");
   if (!(phrase_window_s >= 0.5 && phrase_window_s <= 10)) throw UsageError("--phrase-window must be 0.5..10 s");
+  if (!(phrase_score >= 0 && phrase_score < 1)) throw UsageError("--phrase-score must be in [0, 1)");
 }
 
 // Shifts the oldest row out of a window and appends frame as its newest row.
@@ -73,11 +74,13 @@ struct KeywordSpotter::Impl {
   std::vector<int64_t> last_verified;
   // Phrase check: the recent samples it listens to (the last ones of samples_in),
   // per keyword class the frame it is due to be asked at (-1: not due) and the
-  // frame it was last scheduled at.
+  // frames it was last scheduled at, from the threshold and from below it (phrase_score);
+  // and for a check scheduled from below, the highest score since (-1: none such due).
   std::unique_ptr<PhraseCheck> phrase_check;
   std::vector<float> recent;
   int64_t samples_in = 0;
-  std::vector<int64_t> phrase_due, phrase_scheduled;
+  std::vector<int64_t> phrase_due, phrase_scheduled, phrase_scheduled_below;
+  std::vector<float> phrase_peak;
   Impl(const Model& m, SpotterOptions o)
       : options(std::move(o)), model(m), features(m.meta().features),
         frame_step_s(double(m.meta().features.hop_length) / m.meta().features.sample_rate_hz) {}
@@ -198,16 +201,23 @@ void KeywordSpotter::setPhraseCheck(std::unique_ptr<PhraseCheck> check) {
   s.phrase_check = std::move(check);
   s.phrase_due.assign(s.keyword_classes.size(), -1);
   s.phrase_scheduled.assign(s.keyword_classes.size(), -1000000);
+  s.phrase_scheduled_below = s.phrase_scheduled;
+  s.phrase_peak.assign(s.keyword_classes.size(), -1.f);
 }
 
 // Schedules the phrase check of keyword k phrase_delay_s after this frame, at most
 // once per refractory period (the score stays above threshold for many frames).
-void KeywordSpotter::askPhraseLater(size_t k, int64_t frame) {
+// From below the threshold (phrase_score) it is scheduled once more per period, and
+// put off while the score still rises: a score that passes phrase_score early in
+// the word would have the check hear half of it.
+void KeywordSpotter::askPhraseLater(size_t k, int64_t frame, float score, bool below_threshold) {
   Impl& s = *impl_;
   if (!s.phrase_check || s.phrase_due[k] >= 0) return;
-  if (double(frame - s.phrase_scheduled[k]) * s.frame_step_s < s.options.refractory_s) return;
-  s.phrase_scheduled[k] = frame;
+  int64_t& scheduled = below_threshold ? s.phrase_scheduled_below[k] : s.phrase_scheduled[k];
+  if (double(frame - scheduled) * s.frame_step_s < s.options.refractory_s) return;
+  scheduled = frame;
   s.phrase_due[k] = frame + std::llround(s.options.phrase_delay_s / s.frame_step_s);
+  s.phrase_peak[k] = below_threshold ? score : -1.f;
 }
 
 // Asks the phrase check about keyword k on the phrase window that ends at this frame.
@@ -268,22 +278,34 @@ void KeywordSpotter::accept(const float* samples, size_t count, std::vector<Dete
       best_score_ = std::max(best_score_, mean);
       const std::string& keyword = s.model.meta().labels[size_t(s.keyword_classes[k])];
       const bool resting = now - s.last_fired[k] < s.options.refractory_s;
+      if (s.phrase_check && s.phrase_peak[k] >= 0 && mean > s.phrase_peak[k]) {  // still rising: put off
+        s.phrase_peak[k] = mean;
+        s.phrase_due[k] = frame + std::llround(s.options.phrase_delay_s / s.frame_step_s);
+      }
       if (s.phrase_check && s.phrase_due[k] == frame) {
         s.phrase_due[k] = -1;
+        s.phrase_peak[k] = -1.f;
         if (!resting && phraseHeard(k, frame)) {
           s.last_fired[k] = now;
           out.push_back({now, keyword, mean, -1, true});
           continue;
         }
       }
-      if (mean < s.thresholds[k] || resting) continue;
+      if (resting) continue;
+      if (mean < s.thresholds[k]) {
+        if (s.options.phrase_score > 0 && mean >= s.options.phrase_score) askPhraseLater(k, frame, mean, true);
+        continue;
+      }
       float verify_score = -1;
       if ((s.verifier && !verified(k, mean, verify_score)) || (!s.verifier && s.phrase_check)) {
-        askPhraseLater(k, frame);
+        askPhraseLater(k, frame, mean, false);
         continue;
       }
       s.last_fired[k] = now;
-      if (s.phrase_check) s.phrase_due[k] = -1;  // the verifier agreed first
+      if (s.phrase_check) {  // the verifier agreed first
+        s.phrase_due[k] = -1;
+        s.phrase_peak[k] = -1.f;
+      }
       out.push_back({now, keyword, mean, verify_score});
     }
   }

@@ -119,6 +119,7 @@ TEST_CASE("listen refuses models that cannot spot keywords, and bad inputs", "[l
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.output, Catch::Contains("the word 'qzxqzv' is not in pocketsphinx's dictionary"));
   CHECK(testutil::runPodclean(alexa + "--phrase-check --phrase-delay 5").exit_code == 2);
+  CHECK(testutil::runPodclean(alexa + "--phrase-check --phrase-score 1").exit_code == 2);
   CHECK(testutil::runPodclean(alexa + "--phrase-check --phrase-check-threshold 2").exit_code == 2);
   CHECK(testutil::runPodclean(alexa + "--commands-only --phrase-check").exit_code == 2);
   CHECK(testutil::runPodclean(alexa + "--phrase-check --no-phrase-check").exit_code == 2);

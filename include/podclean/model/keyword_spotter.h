@@ -32,6 +32,8 @@ struct SpotterOptions {
   int verify_hop_frames = 2;        // verifier: while it disagrees, ask again after this many frames
   double phrase_delay_s = 0.1;      // phrase check: asked this long after the score passed its threshold,
   double phrase_window_s = 2.2;     // on this much audio ending then
+  double phrase_score = 0;          // phrase check: also asked when a score reaches this, below
+                                    // its threshold (0: only at the threshold)
   std::string background = "background";  // the class that is not a keyword
   void Validate() const;
 };
@@ -61,7 +63,9 @@ class KeywordSpotter {
   // Adds a phrase check for the keywords: once per refractory period, a keyword
   // whose score passed its threshold but that the verifier turned down (every such
   // keyword, with no verifier) is looked for in the last phrase_window_s of audio,
-  // phrase_delay_s later, and fires if heard. Throws UsageError unless the model
+  // phrase_delay_s later, and fires if heard. With options.phrase_score, a score
+  // that reaches it but not the threshold is checked too, phrase_delay_s after the
+  // score stops rising (once per refractory period, apart from the checks at the threshold). Throws UsageError unless the model
   // runs at 16 kHz (pocketsphinx's rate).
   void setPhraseCheck(std::unique_ptr<PhraseCheck> check);
   // Averages another gru frame model's probabilities with the first's, frame by
@@ -81,7 +85,7 @@ class KeywordSpotter {
   void slideWindow(const float* frame);
   void stepStreams(const float* frame);
   bool verified(size_t keyword, float keyword_score, float& probability);
-  void askPhraseLater(size_t keyword, int64_t frame);
+  void askPhraseLater(size_t keyword, int64_t frame, float score, bool below_threshold);
   bool phraseHeard(size_t keyword, int64_t frame);
   std::unique_ptr<Impl> impl_;
   float best_score_ = 0;
