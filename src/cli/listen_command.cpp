@@ -283,7 +283,7 @@ void addListenCommand(CLI::App& app) {
   sub->add_option("--phrase", a.phrases, "KEYWORD=WORDS: the words the phrase check listens for (default: the label, '_' as space)");
   sub->add_option("--phrase-check-threshold", a.phrase.threshold,
                   "Phrase check: likelihood ratio over a free phone loop that the words must reach (smaller passes more)");
-  sub->add_option("--phrase-delay", a.spotter.phrase_delay_s, "Phrase check: seconds after the score passed its threshold");
+  sub->add_option("--phrase-delay", a.spotter.phrase_delay_s, "Phrase check: seconds after the score passed its threshold (from --phrase-score: after it stopped rising)");
   sub->add_option("--phrase-window", a.spotter.phrase_window_s, "Phrase check: seconds of audio it hears, ending then");
   sub->add_option("--phrase-score", a.spotter.phrase_score,
                   "Phrase check: also ask it when a keyword's score reaches this, below its threshold (0: only at the threshold)");

@@ -65,8 +65,8 @@ class KeywordSpotter {
   // keyword, with no verifier) is looked for in the last phrase_window_s of audio,
   // phrase_delay_s later, and fires if heard. With options.phrase_score, a score
   // that reaches it but not the threshold is checked too, phrase_delay_s after the
-  // score stops rising (once per refractory period, apart from the checks at the threshold). Throws UsageError unless the model
-  // runs at 16 kHz (pocketsphinx's rate).
+  // score stops rising (once per refractory period, apart from the checks at the
+  // threshold). Throws UsageError unless the model runs at 16 kHz (pocketsphinx's rate).
   void setPhraseCheck(std::unique_ptr<PhraseCheck> check);
   // Averages another gru frame model's probabilities with the first's, frame by
   // frame (an ensemble, e.g. of training seeds). Throws FileError naming
