@@ -81,6 +81,7 @@ struct KeywordSpotter::Impl {
   int64_t samples_in = 0;
   std::vector<int64_t> phrase_due, phrase_scheduled, phrase_scheduled_below;
   std::vector<float> phrase_peak;
+  int64_t phrase_delay_frames = 0;  // options.phrase_delay_s in frames
   Impl(const Model& m, SpotterOptions o)
       : options(std::move(o)), model(m), features(m.meta().features),
         frame_step_s(double(m.meta().features.hop_length) / m.meta().features.sample_rate_hz) {}
@@ -203,6 +204,7 @@ void KeywordSpotter::setPhraseCheck(std::unique_ptr<PhraseCheck> check) {
   s.phrase_scheduled.assign(s.keyword_classes.size(), -1000000);
   s.phrase_scheduled_below = s.phrase_scheduled;
   s.phrase_peak.assign(s.keyword_classes.size(), -1.f);
+  s.phrase_delay_frames = std::llround(s.options.phrase_delay_s / s.frame_step_s);
 }
 
 // Schedules the phrase check of keyword k phrase_delay_s after this frame, at most
@@ -216,7 +218,7 @@ void KeywordSpotter::askPhraseLater(size_t k, int64_t frame, float score, bool b
   int64_t& scheduled = below_threshold ? s.phrase_scheduled_below[k] : s.phrase_scheduled[k];
   if (double(frame - scheduled) * s.frame_step_s < s.options.refractory_s) return;
   scheduled = frame;
-  s.phrase_due[k] = frame + std::llround(s.options.phrase_delay_s / s.frame_step_s);
+  s.phrase_due[k] = frame + s.phrase_delay_frames;
   s.phrase_peak[k] = below_threshold ? score : -1.f;
 }
 
@@ -280,7 +282,7 @@ void KeywordSpotter::accept(const float* samples, size_t count, std::vector<Dete
       const bool resting = now - s.last_fired[k] < s.options.refractory_s;
       if (s.phrase_check && s.phrase_peak[k] >= 0 && mean > s.phrase_peak[k]) {  // still rising: put off
         s.phrase_peak[k] = mean;
-        s.phrase_due[k] = frame + std::llround(s.options.phrase_delay_s / s.frame_step_s);
+        s.phrase_due[k] = frame + s.phrase_delay_frames;
       }
       if (s.phrase_check && s.phrase_due[k] == frame) {
         s.phrase_due[k] = -1;
