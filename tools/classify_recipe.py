@@ -596,6 +596,9 @@ def main():
     ap.add_argument("--report", action="store_true", help="eval: only print the table of the folds scored so far")
     ap.add_argument("--model", help="eval: score this model on every fold instead of training (not held out!)")
     ap.add_argument("--reuse-models", action="store_true", help="eval: score each fold's model.pt from an earlier run")
+    ap.add_argument("--ensemble", default="",
+                    help="eval: average each fold's model with the same fold's model.pt in these work folders "
+                         "(DIR,DIR: other seeds of the recipe); scores go to scores-ensemble.json")
     ap.add_argument("--classify-args", default="",
                     help="eval: more podclean classify options (smoothing, gate); scores go to scores-<these>.json")
     args = ap.parse_args()
@@ -624,7 +627,8 @@ def main():
 
     # Each way of scoring keeps its own file, so a sweep of classify options on the
     # same fold models does not overwrite the default's scores.
-    scores_name = ("scores-given-model" if args.model else "scores") + \
+    ensemble = [d for d in args.ensemble.split(",") if d]
+    scores_name = ("scores-given-model" if args.model else "scores-ensemble" if ensemble else "scores") + \
         ("-" + "_".join(a.lstrip("-") for a in classify_args) if classify_args else "") + ".json"
     fold_of = deal_folds(recs, args.folds)
     source_of = {g: (s, l) for s, l, g, _ in recs}
@@ -643,6 +647,7 @@ def main():
         if not args.model and not (args.reuse_models and os.path.exists(model)):
             ds = build_training(pc, chosen, all_groups - set(held), w, k + 1, args)
             train(pc, ds, model, args)
+        model = ",".join([model] + [os.path.join(d, f"fold{k}", "model.pt") for d in ensemble])
         print(f"fold {k}: held out {len(held)} units: " + ", ".join(held[:40]) + (" ..." if len(held) > 40 else ""),
               flush=True)
         # Per source: the held-out units' recordings, end to end.

@@ -20,7 +20,8 @@ namespace {
 
 struct ClassifyArgs {
   std::vector<std::string> inputs;
-  std::string model, format = "table", plot, output;
+  std::vector<std::string> models;  // more than one: their probabilities are averaged
+  std::string format = "table", plot, output;
   bool clip = false, per_second = false;
   double step_s = 0.25;
   SegmentOptions segments;
@@ -28,15 +29,16 @@ struct ClassifyArgs {
 
 // Clip mode: the whole file (trimmed, padded or cropped as in training) -> one label.
 // Reads path; names the result after input (they differ when a FIFO was spooled).
-void classifyClip(const Model& model, const std::string& input, const std::string& path, const ClassifyArgs& a,
+void classifyClip(const ClipModels& models, const std::string& input, const std::string& path, const ClassifyArgs& a,
                   std::string& out) {
-  const FeatureOptions& fo = model.meta().features;
-  int64_t length = model.meta().training.value("example_samples", int64_t(0));
+  const ModelMeta& meta = models.first().meta();
+  const FeatureOptions& fo = meta.features;
+  int64_t length = meta.training.value("example_samples", int64_t(0));
   std::vector<float> samples = loadMono(path, fo.sample_rate_hz);
   if (length <= 0) length = int64_t(samples.size());
-  auto probs = model.clipPosteriors(computeFeatures(fo, prepareClip(fo, std::move(samples), length)));
+  auto probs = models.posteriors(computeFeatures(fo, prepareClip(fo, std::move(samples), length)));
   const size_t best = size_t(std::max_element(probs.begin(), probs.end()) - probs.begin());
-  const std::string& label = model.meta().labels[best];
+  const std::string& label = meta.labels[best];
   char line[1024];
   if (a.format == "json") {
     nlohmann::json j = {{"file", input}, {"label", label}, {"probability", std::round(probs[best] * 1000) / 1000}};
@@ -48,10 +50,10 @@ void classifyClip(const Model& model, const std::string& input, const std::strin
 }
 
 // One input -> its result appended to out (and the --plot file).
-void classifyOne(const Model& model, const std::string& model_path, const std::string& input, const std::string& path,
-                 const ClassifyArgs& a, std::string& out) {
-  if (a.clip) return classifyClip(model, input, path, a, out);
-  Timeline tl = scoreWindows(model, model_path, path, a.step_s);
+void classifyOne(const ClipModels& models, const std::string& input, const std::string& path, const ClassifyArgs& a,
+                 std::string& out) {
+  if (a.clip) return classifyClip(models, input, path, a, out);
+  Timeline tl = scoreWindows(models, path, a.step_s);
   auto segments = segmentTimeline(tl, a.segments);
   if (a.per_second) out += perSecondCsv(segments, tl.labels, tl.duration_s);
   else if (a.format == "json") out += segmentsToJson(segments, input, tl.duration_s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
@@ -70,15 +72,13 @@ void runClassify(ClassifyArgs& a) {
   a.segments.Validate();
   if (!a.plot.empty() && a.inputs.size() != 1) throw UsageError("--plot takes exactly one input file");
   if (!a.output.empty() && a.output == a.plot) throw UsageError("-o and --plot name the same file: " + a.output);
-  const std::string model_path = a.model.empty() ? shippedModel("classify-default.pt") : a.model;
+  const std::vector<std::string> model_paths = a.models.empty() ? std::vector{shippedModel("classify-default.pt")} : a.models;
   // Before any work: -o and --plot must not replace an input (or the model), a link, a device or a FIFO.
   for (const std::string& input : a.inputs) protectInput(input);
-  protectInput(model_path);
+  for (const std::string& model_path : model_paths) protectInput(model_path);
   for (const std::string* output : {&a.output, &a.plot})
     if (!output->empty()) checkOutputPath(*output);
-  Model model = Model::load(model_path);
-  if (model.meta().spec.task != ModelTask::kClip)
-    throw FileError(model_path, "is a frame model (for clean); classify needs a clip model (conv2d trained on clips)");
+  const ClipModels models(model_paths);
   std::string out;
   int failures = 0;
   auto fail = [&failures](const std::string& message) {
@@ -89,12 +89,12 @@ void runClassify(ClassifyArgs& a) {
     try {
       ReopenableInput source(input);  // a FIFO is read once, into a temporary file
       try {
-        classifyOne(model, model_path, input, source.path(), a, out);
+        classifyOne(models, input, source.path(), a, out);
       } catch (const FileError& e) {
         throw source.rename(e);
       }
     } catch (const FileError& e) {
-      if (e.path() == model_path) throw;
+      if (std::find(model_paths.begin(), model_paths.end(), e.path()) != model_paths.end()) throw;
       fail(e.what());
     } catch (const std::bad_alloc&) {
       fail(input + ": out of memory");
@@ -122,7 +122,9 @@ void addClassifyCommand(CLI::App& app) {
       "  podclean classify clips/*.wav --clip --model models/mine.pt\n");
   sub->option_defaults()->always_capture_default();
   sub->add_option("inputs", a.inputs, "Audio files")->required();
-  sub->add_option("--model", a.model, "Clip model (default: models/classify-default.pt)");
+  sub->add_option("--model", a.models,
+                  "Clip model (default: models/classify-default.pt); several (a.pt,b.pt) average their probabilities")
+      ->delimiter(',');
   sub->add_option("--format", a.format, "table | json | csv | tsv | audacity (clip mode: table | json lines)");
   sub->add_flag("--per-second", a.per_second, "One CSV row per second: each label's share of it");
   sub->add_option("--plot", a.plot, "Write an SVG timeline (level envelope and label bands)");

@@ -6,6 +6,7 @@
 
 #include "podclean/audio/audio_reader.h"
 #include "podclean/dsp/feature_extractor.h"
+#include "podclean/dsp/feature_json.h"
 #include "podclean/dsp/frame_energy.h"
 #include "podclean/util/error.h"
 
@@ -13,13 +14,44 @@ namespace podclean {
 
 int64_t modelWindowFrames(const Model& model) { return model.meta().training.value("example_frames", int64_t(101)); }
 
-Timeline scoreWindows(const Model& model, const std::string& model_path, const std::string& audio_path, double step_s) {
+ClipModels::ClipModels(const std::vector<std::string>& paths) : paths_(paths) {
+  if (paths.empty()) throw UsageError("no clip model given");
+  for (const std::string& path : paths) {
+    models_.push_back(Model::load(path));
+    const ModelMeta& meta = models_.back().meta();
+    if (meta.spec.task != ModelTask::kClip)
+      throw FileError(path, "is a frame model (for clean); classify needs a clip model (conv2d trained on clips)");
+    if (models_.size() == 1) continue;
+    const ModelMeta& head = models_.front().meta();
+    if (meta.labels != head.labels) throw FileError(path, "its labels differ from the first model's");
+    if (toJson(meta.features) != toJson(head.features)) throw FileError(path, "its features differ from the first model's");
+    if (modelWindowFrames(models_.back()) != modelWindowFrames(models_.front()))
+      throw FileError(path, "its clip length differs from the first model's");
+  }
+}
+
+std::vector<std::vector<float>> ClipModels::posteriorsBatch(const std::vector<Matrix>& clips) const {
+  auto mean = models_.front().clipPosteriorsBatch(clips);
+  for (size_t m = 1; m < models_.size(); ++m) {
+    auto more = models_[m].clipPosteriorsBatch(clips);
+    for (size_t i = 0; i < mean.size(); ++i)
+      for (size_t c = 0; c < mean[i].size(); ++c) mean[i][c] += more[i][c];
+  }
+  const float scale = 1.0f / float(models_.size());
+  for (auto& probs : mean)
+    for (float& p : probs) p *= scale;
+  return mean;
+}
+
+std::vector<float> ClipModels::posteriors(const Matrix& features) const { return posteriorsBatch({features}).front(); }
+
+Timeline scoreWindows(const ClipModels& models, const std::string& audio_path, double step_s) {
+  const Model& model = models.first();
   const ModelMeta& meta = model.meta();
-  if (meta.spec.task != ModelTask::kClip)
-    throw FileError(model_path, "is a frame model (for clean); classify needs a clip model (conv2d trained on clips)");
   if (!meta.features.streamable())
-    throw FileError(model_path, "its features need whole clips (ref=max, top_db or deltas); classify streams long files "
-                                "with per-window features, so train it on streamable features");
+    throw FileError(models.paths().front(),
+                    "its features need whole clips (ref=max, top_db or deltas); classify streams long files "
+                    "with per-window features, so train it on streamable features");
   const FeatureOptions& fo = meta.features;
   const int64_t hop = std::max<int64_t>(1, std::llround(step_s * fo.sample_rate_hz / fo.hop_length));
   const int64_t window = std::max<int64_t>(hop, modelWindowFrames(model));
@@ -40,7 +72,7 @@ Timeline scoreWindows(const Model& model, const std::string& model_path, const s
   constexpr size_t kBatch = 16;
   std::vector<Matrix> pending;
   auto flush = [&] {
-    for (auto& probs : model.clipPosteriorsBatch(pending)) {
+    for (auto& probs : models.posteriorsBatch(pending)) {
       Matrix row(1, int64_t(probs.size()));
       row.data = std::move(probs);
       tl.probs.appendRows(row);

@@ -247,3 +247,17 @@ TEST_CASE("a quiet passage of music stays music, and quiet steps the model calls
   auto gated = segmentTimeline(tl, off);
   CHECK(seconds(gated, "silence") == Approx(3.0));  // the intro too
 }
+
+TEST_CASE("classify averages several models, and refuses one whose labels differ", "[classify]") {
+  const std::string input = testutil::dataPath("classify/blupi-music004-35.flac");
+  const std::string model = std::string(PODCLEAN_TEST_DATA) + "/../../models/classify-default.pt";
+  auto once = testutil::runPodclean("classify " + input + " --per-second --model " + model);
+  auto twice = testutil::runPodclean("classify " + input + " --per-second --model " + model + "," + model);
+  REQUIRE(once.exit_code == 0);
+  REQUIRE(twice.exit_code == 0);
+  CHECK(twice.output == once.output);  // the mean of a model with itself is the model
+  auto mixed = testutil::runPodclean("classify " + input + " --model " + model + "," + std::string(PODCLEAN_TEST_DATA) +
+                                     "/../../models/listen-commands.pt");
+  CHECK(mixed.exit_code == 1);
+  CHECK_THAT(mixed.output, Catch::Contains("listen-commands.pt: its labels differ from the first model's"));
+}
