@@ -1,8 +1,34 @@
 #include "networks.h"
 
+#include <limits>
+
 namespace podclean {
 
 namespace {
+
+// 2x2 max-pool, rounding odd sizes up (ceil mode), as torch::nn::MaxPool2d
+// computes it, with the same result to the bit. LibTorch 1.13's CPU max-pool
+// kernel took over half of classify's model time for these small maps; two
+// element-wise maxima over pairs of rows and then pairs of columns are 5-7x
+// faster. For a ReLU output, a tie between the two halves passes gradient to
+// both, where MaxPool2d picks one: such ties are zeros whose gradient the
+// ReLU stops anyway.
+struct PairMaxPoolImpl : torch::nn::Module {
+  torch::Tensor forward(const torch::Tensor& x) {
+    namespace F = torch::nn::functional;
+    const int64_t h = x.size(2), w = x.size(3);
+    const torch::Tensor even =
+        h % 2 || w % 2
+            ? F::pad(x, F::PadFuncOptions({0, w % 2, 0, h % 2}).value(-std::numeric_limits<float>::infinity()))
+            : x;
+    const int64_t batch = even.size(0), channels = even.size(1), rows = even.size(2) / 2, cols = even.size(3) / 2;
+    auto row_pairs = even.reshape({batch, channels, rows, 2, 2 * cols});
+    auto rows_max = torch::maximum(row_pairs.select(3, 0), row_pairs.select(3, 1));
+    auto col_pairs = rows_max.reshape({batch, channels, rows, cols, 2});
+    return torch::maximum(col_pairs.select(4, 0), col_pairs.select(4, 1));
+  }
+};
+TORCH_MODULE(PairMaxPool);
 
 struct Conv2dNet : AudioNet {
   explicit Conv2dNet(const ModelSpec& s) {
@@ -11,7 +37,7 @@ struct Conv2dNet : AudioNet {
       blocks->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, s.kernel).padding(s.kernel / 2)));
       blocks->push_back(torch::nn::BatchNorm2d(out));
       blocks->push_back(torch::nn::ReLU());
-      blocks->push_back(torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2).ceil_mode(true)));
+      blocks->push_back(PairMaxPool());
       in = out;
       out = std::min(out * 2, s.channels * 4);
     }
