@@ -598,7 +598,7 @@ def main():
     ap.add_argument("--reuse-models", action="store_true", help="eval: score each fold's model.pt from an earlier run")
     ap.add_argument("--ensemble", default="",
                     help="eval: average each fold's model with the same fold's model.pt in these work folders "
-                         "(DIR,DIR: other seeds of the recipe); scores go to scores-ensemble.json")
+                         "(DIR,DIR: other seeds of the recipe); scores go to scores-with-<their names>.json")
     ap.add_argument("--classify-args", default="",
                     help="eval: more podclean classify options (smoothing, gate); scores go to scores-<these>.json")
     args = ap.parse_args()
@@ -628,7 +628,9 @@ def main():
     # Each way of scoring keeps its own file, so a sweep of classify options on the
     # same fold models does not overwrite the default's scores.
     ensemble = [d for d in args.ensemble.split(",") if d]
-    scores_name = ("scores-given-model" if args.model else "scores-ensemble" if ensemble else "scores") + \
+    scores_name = ("scores-given-model" if args.model else
+                   "scores-with-" + "_".join(os.path.basename(os.path.normpath(d)) for d in ensemble) if ensemble else
+                   "scores") + \
         ("-" + "_".join(a.lstrip("-") for a in classify_args) if classify_args else "") + ".json"
     fold_of = deal_folds(recs, args.folds)
     source_of = {g: (s, l) for s, l, g, _ in recs}
