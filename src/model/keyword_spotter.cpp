@@ -82,6 +82,10 @@ struct KeywordSpotter::Impl {
   std::vector<int64_t> phrase_due, phrase_scheduled, phrase_scheduled_below;
   std::vector<float> phrase_peak;
   int64_t phrase_delay_frames = 0;  // options.phrase_delay_s in frames
+  void cancelPhraseCheck(size_t k) {  // no check of keyword k due, from anywhere
+    phrase_due[k] = -1;
+    phrase_peak[k] = -1.f;
+  }
   Impl(const Model& m, SpotterOptions o)
       : options(std::move(o)), model(m), features(m.meta().features),
         frame_step_s(double(m.meta().features.hop_length) / m.meta().features.sample_rate_hz) {}
@@ -124,9 +128,7 @@ void KeywordSpotter::addModel(const Model& model, const std::string& model_path)
   if (s.streams.empty()) throw UsageError(model_path + ": only gru frame models average with others");
   if (!isGruFrames(model.meta()))
     throw FileError(model_path, "to average with a gru frame model it must be one " + kindOf(model.meta()));
-  if (model.meta().labels != first.labels) throw FileError(model_path, "its labels differ from the first model's");
-  if (toJson(model.meta().features) != toJson(first.features))
-    throw FileError(model_path, "its features differ from the first model's");
+  requireSameLabelsAndFeatures(first, model.meta(), model_path);
   s.streams.push_back(model.stream());
 }
 
@@ -285,8 +287,7 @@ void KeywordSpotter::accept(const float* samples, size_t count, std::vector<Dete
         s.phrase_due[k] = frame + s.phrase_delay_frames;
       }
       if (s.phrase_check && s.phrase_due[k] == frame) {
-        s.phrase_due[k] = -1;
-        s.phrase_peak[k] = -1.f;
+        s.cancelPhraseCheck(k);
         if (!resting && phraseHeard(k, frame)) {
           s.last_fired[k] = now;
           out.push_back({now, keyword, mean, -1, true});
@@ -304,10 +305,7 @@ void KeywordSpotter::accept(const float* samples, size_t count, std::vector<Dete
         continue;
       }
       s.last_fired[k] = now;
-      if (s.phrase_check) {  // the verifier agreed first
-        s.phrase_due[k] = -1;
-        s.phrase_peak[k] = -1.f;
-      }
+      if (s.phrase_check) s.cancelPhraseCheck(k);  // the verifier agreed first
       out.push_back({now, keyword, mean, verify_score});
     }
   }

@@ -22,6 +22,12 @@ torch::Tensor Model::Impl::input(const Matrix& features) const {
   return torch::from_blob(normalised.data.data(), {1, features.rows, features.cols}).clone();
 }
 
+void requireSameLabelsAndFeatures(const ModelMeta& first, const ModelMeta& other, const std::string& other_path) {
+  if (other.labels != first.labels) throw FileError(other_path, "its labels differ from the first model's");
+  if (toJson(other.features) != toJson(first.features))
+    throw FileError(other_path, "its features differ from the first model's");
+}
+
 Model Model::create(const ModelMeta& meta, uint64_t seed) {
   meta.spec.Validate();
   if (int(meta.labels.size()) != meta.spec.num_classes) throw Error("internal: label count differs from classes");

@@ -6,7 +6,6 @@
 
 #include "podclean/audio/audio_reader.h"
 #include "podclean/dsp/feature_extractor.h"
-#include "podclean/dsp/feature_json.h"
 #include "podclean/dsp/frame_energy.h"
 #include "podclean/util/error.h"
 
@@ -22,9 +21,7 @@ ClipModels::ClipModels(const std::vector<std::string>& paths) : paths_(paths) {
     if (meta.spec.task != ModelTask::kClip)
       throw FileError(path, "is a frame model (for clean); classify needs a clip model (conv2d trained on clips)");
     if (models_.size() == 1) continue;
-    const ModelMeta& head = models_.front().meta();
-    if (meta.labels != head.labels) throw FileError(path, "its labels differ from the first model's");
-    if (toJson(meta.features) != toJson(head.features)) throw FileError(path, "its features differ from the first model's");
+    requireSameLabelsAndFeatures(models_.front().meta(), meta, path);
     if (modelWindowFrames(models_.back()) != modelWindowFrames(models_.front()))
       throw FileError(path, "its clip length differs from the first model's");
   }

@@ -43,6 +43,10 @@ struct ModelMeta {
   nlohmann::json training = nlohmann::json::object();  // summary: dataset, epochs, metrics...
 };
 
+// Models whose probabilities are averaged must agree on labels and features: throws
+// FileError naming other_path when other's differ from first's.
+void requireSameLabelsAndFeatures(const ModelMeta& first, const ModelMeta& other, const std::string& other_path);
+
 class Model {
  public:
   static Model create(const ModelMeta& meta, uint64_t seed);
