@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Rebuilds classify's default: models/classify-default.pt and
-# models/classify-default-seed1.pt, two runs of one recipe (seeds 0 and 1) whose
+# Rebuilds classify's default: models/classify-default.pt,
+# models/classify-default-seed1.pt and models/classify-default-seed2.pt, three
+# runs of one recipe (seeds 0, 1 and 2) whose
 # probabilities classify averages (speech / music / noise on 1 s windows;
 # silence comes from classify's level gate). Every source of
 # tools/classify_recipe.py: shared data plus Debian voice and music packages
@@ -11,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${1:-../shared/data}
 W=${2:-/tmp/podclean-classify-recipe}
-for seed in 0 1; do
+for seed in 0 1 2; do
   name=classify-default$([ "$seed" = 0 ] || echo "-seed$seed")
   python3 tools/classify_recipe.py train --data "$DATA" --work "$W" --seed "$seed" -o "$W/$name.pt"
   cp "$W/$name.pt" "models/$name.pt"
