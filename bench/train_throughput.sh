@@ -2,13 +2,13 @@
 # Training throughput (examples and frames per second) of each model family,
 # 3 epochs each, 2 threads: conv2d and gru on FSDD clips (1 s, 101 frames of
 # MFCC 20), conv1d on the clean model's frame dataset (8 s windows, 800 frames).
-# Usage: bash bench/train_throughput.sh [FSDD_DIR] [WORK_DIR]
+# Usage: [PODCLEAN=path] bash bench/train_throughput.sh [FSDD_DIR] [WORK_DIR]
 # (run tools/train_clean_model.sh first for the conv1d dataset)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FSDD=${1:-../shared/data/fsdd/recordings}
 W=${2:-/tmp/podclean-throughput}
-P=build/podclean
+P=${PODCLEAN:-build/podclean}  # PODCLEAN=another build, to compare
 mkdir -p "$W"
 [ -f "$W/fsdd/manifest.json" ] || $P prep "$FSDD" -o "$W/fsdd" --label-from-name '{label}_{group}_{index}' --test-groups jackson \
   --features mfcc --n-mfcc 20 --n-mels 40 --fmax 4000 --top-db 80 --trim-db 40 --clip-seconds 1.0 --cmn --quiet

@@ -9,6 +9,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libsndfile1-dev libfftw3-dev libsoxr-dev
   libtorch-dev libopenblas0-openmp
+  libgoogle-perftools-dev  # tcmalloc: LibTorch's allocations without glibc's page faults (CMakeLists.txt)
   libgloo-dev  # the Gloo headers of LibTorch's c10d ProcessGroupGloo (train --nproc, WORLD_SIZE)
   libcli11-dev libspdlog-dev nlohmann-json3-dev catch2
   portaudio19-dev
