@@ -87,6 +87,14 @@ if [ "${1:-}" = "--tts" ]; then
     IFS=, read -ra LIST <<< "$TTS_NEAR"
     synthesise "$W/negatives-train/tts-near" ${NEGATIVE_TAKES:-40} 7 "$W/negatives" "$W/background" "${LIST[@]}"
   fi
+  # TTS_NEGATIVE_WEIGHT=N draws each synthetic group N times as often as one real source (prep draws
+  # every top-level folder of the negatives equally often; the extra folders link to the same takes).
+  # 3 was tried and found no more real takes (models/README.md), so the default is 1.
+  for i in $(seq 2 "${TTS_NEGATIVE_WEIGHT:-1}"); do
+    for g in tts-speech tts-near; do
+      if [ -d "$W/negatives-train/$g" ]; then ln -s "$g" "$W/negatives-train/$g-$i"; fi
+    done
+  done
   # The takes are synthesised by the first prep below, or first of all when SPEEDS="0.9 1.1" asks for
   # a copy of each take at each speed (sox speed: pitch and formants move together, as from a
   # shorter or longer vocal tract), more voices than the synthesisers have.
