@@ -83,6 +83,11 @@ TEST_CASE("listen refuses models that cannot spot keywords, and bad inputs", "[l
                             shipped + "," + clean_model);
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.output, Catch::Contains("clean-default.pt: to average with a gru frame model"));
+  // ... and know the same keywords (the check classify's averaged models share).
+  r = testutil::runPodclean("listen --input " + testutil::dataPath("keywords/alexa-108.flac") + " --fast --model " +
+                            shipped + "," + std::string(PODCLEAN_TEST_DATA) + "/../../models/listen-tts-example.pt");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("listen-tts-example.pt: its labels differ from the first model's"));
   r = testutil::runPodclean("listen --input " + testutil::dataPath("keywords/alexa-108.flac") + " --fast --json --model " +
                             shipped + "," + shipped);
   CHECK(r.exit_code == 0);
