@@ -27,6 +27,11 @@ struct ClassifyArgs {
   SegmentOptions segments;
 };
 
+// The shipped default: three runs of one recipe (seeds 0, 1 and 2), averaged. One run's held-out
+// accuracy swings by points between seeds, their mean less (models/README.md).
+const std::vector<std::string> kDefaultModels = {"classify-default.pt", "classify-default-seed1.pt",
+                                                 "classify-default-seed2.pt"};
+
 // Clip mode: the whole file (trimmed, padded or cropped as in training) -> one label.
 // Reads path; names the result after input (they differ when a FIFO was spooled).
 void classifyClip(const ClipModels& models, const std::string& input, const std::string& path, const ClassifyArgs& a,
@@ -72,12 +77,9 @@ void runClassify(ClassifyArgs& a) {
   a.segments.Validate();
   if (!a.plot.empty() && a.inputs.size() != 1) throw UsageError("--plot takes exactly one input file");
   if (!a.output.empty() && a.output == a.plot) throw UsageError("-o and --plot name the same file: " + a.output);
-  // The shipped default is three runs of one recipe (seeds 0, 1 and 2), averaged: one run's
-  // held-out accuracy swings by points between seeds, their mean less (models/README.md).
-  const std::vector<std::string> model_paths =
-      a.models.empty() ? std::vector{shippedModel("classify-default.pt"), shippedModel("classify-default-seed1.pt"),
-                                     shippedModel("classify-default-seed2.pt")}
-                       : a.models;
+  std::vector<std::string> model_paths = a.models;
+  if (model_paths.empty())
+    for (const std::string& name : kDefaultModels) model_paths.push_back(shippedModel(name));
   // Before any work: -o and --plot must not replace an input (or the model), a link, a device or a FIFO.
   for (const std::string& input : a.inputs) protectInput(input);
   for (const std::string& model_path : model_paths) protectInput(model_path);
@@ -127,10 +129,10 @@ void addClassifyCommand(CLI::App& app) {
       "  podclean classify clips/*.wav --clip --model models/mine.pt\n");
   sub->option_defaults()->always_capture_default();
   sub->add_option("inputs", a.inputs, "Audio files")->required();
+  std::string defaults;
+  for (const std::string& name : kDefaultModels) defaults += (defaults.empty() ? "models/" : ",models/") + name;
   sub->add_option("--model", a.models,
-                  "Clip model; several (a.pt,b.pt) average their probabilities "
-                  "(default: models/classify-default.pt,models/classify-default-seed1.pt,"
-                  "models/classify-default-seed2.pt)")
+                  "Clip model; several (a.pt,b.pt) average their probabilities (default: " + defaults + ")")
       ->delimiter(',');
   sub->add_option("--format", a.format, "table | json | csv | tsv | audacity (clip mode: table | json lines)");
   sub->add_flag("--per-second", a.per_second, "One CSV row per second: each label's share of it");
