@@ -31,9 +31,17 @@ namespace {
 std::atomic<bool> g_stop{false};
 void onSignal(int) { g_stop = true; }
 
+// The default keyword model's verifiers (models/), whose probabilities are averaged.
+const std::vector<std::string> kDefaultVerifiers = {"listen-verify.pt"};
+std::vector<std::string> shippedVerifiers() {
+  std::vector<std::string> paths;
+  for (const std::string& name : kDefaultVerifiers) paths.push_back(shippedModel(name));
+  return paths;
+}
+
 struct ListenArgs {
   std::vector<std::string> models;  // more than one: their probabilities are averaged
-  std::string verifier;
+  std::vector<std::string> verifiers;  // more than one: their probabilities are averaged
   std::vector<std::string> exec;
   std::vector<std::string> keyword_thresholds;
   bool phrase_check = false, no_phrase_check = false;  // pocketsphinx confirms what the verifier turns down
@@ -125,7 +133,7 @@ static void runListen(ListenArgs& a) {
     a.spotter.keyword_thresholds[keyword] = value;
   }
   if (a.commands_only) a.commands = true;
-  if (a.commands_only && (!a.models.empty() || !a.verifier.empty()))
+  if (a.commands_only && (!a.models.empty() || !a.verifiers.empty()))
     throw UsageError("--commands-only listens for commands alone: --model and --verifier do not apply");
   if (!(a.command_window_s > 0 && a.command_window_s <= 60))
     throw UsageError("--command-window: give 0..60 seconds");
@@ -156,14 +164,14 @@ static void runListen(ListenArgs& a) {
     wake = std::make_unique<KeywordSpotter>(*wake_model, model_paths[0], a.spotter);
     for (size_t i = 1; i < model_paths.size(); ++i) wake->addModel(Model::load(model_paths[i]), model_paths[i]);
     // The shipped verifier goes with the shipped keyword model; another model takes --verifier.
-    if (!a.verifier.empty() && a.no_verifier) throw UsageError("--verifier and --no-verifier: choose one");
-    const std::string verifier_path = !a.verifier.empty()            ? a.verifier
-                                      : a.models.empty() && !a.no_verifier ? shippedModel("listen-verify.pt")
-                                                                          : "";
-    if (!verifier_path.empty()) wake->setVerifier(Model::load(verifier_path), verifier_path);
+    if (!a.verifiers.empty() && a.no_verifier) throw UsageError("--verifier and --no-verifier: choose one");
+    const std::vector<std::string> verifier_paths = !a.verifiers.empty()                 ? a.verifiers
+                                                    : a.models.empty() && !a.no_verifier ? shippedVerifiers()
+                                                                                         : std::vector<std::string>{};
+    for (const std::string& path : verifier_paths) wake->addVerifier(Model::load(path), path);
     // On by default with the shipped pair, whose wake words are English words.
     if (a.phrase_check && a.no_phrase_check) throw UsageError("--phrase-check and --no-phrase-check: choose one");
-    const bool shipped_pair = a.models.empty() && a.verifier.empty() && !a.no_verifier;
+    const bool shipped_pair = a.models.empty() && a.verifiers.empty() && !a.no_verifier;
     if (a.phrase_check || (shipped_pair && !a.no_phrase_check))
       wake->setPhraseCheck(std::make_unique<PhraseCheck>(phrasesOf(*wake_model, a), a.phrase));
   } else if (a.phrase_check) {
@@ -270,9 +278,10 @@ void addListenCommand(CLI::App& app) {
                   "Keyword model: gru frame model, or conv2d clip model on a sliding window (default: "
                   "models/listen-default.pt); several gru models (a,b) average their probabilities")
       ->delimiter(',');
-  sub->add_option("--verifier", a.verifier,
+  sub->add_option("--verifier", a.verifiers,
                   "Second-stage conv2d clip model that must confirm each detection (default with the default model: "
-                  "models/listen-verify.pt)");
+                  "models/listen-verify.pt); several (a,b) average their probabilities")
+      ->delimiter(',');
   sub->add_flag("--no-verifier", a.no_verifier, "Detect on the keyword model alone");
   sub->add_option("--verify-threshold", a.spotter.verify_threshold, "Verifier: cbrt(keyword score x verifier probability^2) must reach this");
   sub->add_option("--verify-hop", a.spotter.verify_hop_frames, "Verifier: while it disagrees, ask again after this many frames");

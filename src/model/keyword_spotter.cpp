@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
-#include <optional>
 
 #include "podclean/dsp/feature_extractor.h"
 #include "podclean/dsp/feature_json.h"
@@ -63,9 +62,9 @@ struct KeywordSpotter::Impl {
   // conv2d clip models (no stream): the last clip-length of raw frames, scored
   // every window_hop_frames; frames in between keep the last window's probabilities.
   Matrix window;
-  // Verifier: its model, the last window of frames it sees, per keyword class
-  // its class index and the frame it was last asked at.
-  std::optional<Model> verifier;
+  // Verifiers: their models (probabilities averaged), the last window of frames
+  // they see, per keyword class its class index and the frame it was last asked at.
+  std::vector<Model> verifiers;
   Matrix verify_window;
   bool verify_cmn = false;  // the verifier normalises its window (clip_cmn): scored from verify_scratch
   Matrix verify_scratch;
@@ -143,10 +142,17 @@ void KeywordSpotter::stepStreams(const float* frame) {
   for (float& p : s.latest_probs) p /= float(s.streams.size());
 }
 
-void KeywordSpotter::setVerifier(const Model& verifier, const std::string& verifier_path) {
+void KeywordSpotter::addVerifier(const Model& verifier, const std::string& verifier_path) {
   Impl& s = *impl_;
   const ModelMeta& meta = verifier.meta();
   if (!isConv2dClips(meta)) throw FileError(verifier_path, "a verifier must be a conv2d clip model " + kindOf(meta));
+  if (!s.verifiers.empty()) {  // another seed of the first: the same classes, frames and window
+    requireSameLabelsAndFeatures(s.verifiers.front().meta(), meta, verifier_path);
+    if (clipFrames(verifier, verifier_path) != s.verify_window.rows)
+      throw FileError(verifier_path, "its window length differs from the first verifier's");
+    s.verifiers.push_back(verifier);
+    return;
+  }
   // The same frames as the keyword model's; the verifier may mean-normalise its window.
   FeatureOptions frames = meta.features;
   frames.clip_cmn = false;
@@ -160,7 +166,7 @@ void KeywordSpotter::setVerifier(const Model& verifier, const std::string& verif
     if (at == meta.labels.end()) throw FileError(verifier_path, "has no class '" + keyword + "'");
     s.verify_class.push_back(int(at - meta.labels.begin()));
   }
-  s.verifier.emplace(verifier);
+  s.verifiers.push_back(verifier);
   s.verify_window = Matrix(clipFrames(verifier, verifier_path), meta.features.numFeatures(), 0.f);
   s.last_verified.assign(s.keyword_classes.size(), -1000000);
 }
@@ -193,7 +199,9 @@ bool KeywordSpotter::verified(size_t k, float keyword_score, float& probability)
     subtractColumnMeans(s.verify_scratch, s.verify_counted);
     window = &s.verify_scratch;
   }
-  probability = s.verifier->clipPosteriors(*window)[size_t(s.verify_class[k])];
+  probability = 0;
+  for (const Model& verifier : s.verifiers) probability += verifier.clipPosteriors(*window)[size_t(s.verify_class[k])];
+  probability /= float(s.verifiers.size());
   return verifierAgrees(keyword_score, probability, s.options.verify_threshold);
 }
 
@@ -268,7 +276,7 @@ void KeywordSpotter::accept(const float* samples, size_t count, std::vector<Dete
   for (int64_t t = 0; t < s.frames.rows; ++t) {
     if (!s.streams.empty()) stepStreams(s.frames.row(t));
     else slideWindow(s.frames.row(t));
-    if (s.verifier) pushRow(s.verify_window, s.frames.row(t));
+    if (!s.verifiers.empty()) pushRow(s.verify_window, s.frames.row(t));
     const std::vector<float>& probs = s.latest_probs;
     const int64_t frame = s.frame_index++;
     const double now = double(frame) * s.frame_step_s;
@@ -300,7 +308,8 @@ void KeywordSpotter::accept(const float* samples, size_t count, std::vector<Dete
         continue;
       }
       float verify_score = -1;
-      if ((s.verifier && !verified(k, mean, verify_score)) || (!s.verifier && s.phrase_check)) {
+      const bool verifying = !s.verifiers.empty();
+      if ((verifying && !verified(k, mean, verify_score)) || (!verifying && s.phrase_check)) {
         askPhraseLater(k, frame, mean, false);
         continue;
       }

@@ -114,6 +114,13 @@ TEST_CASE("listen refuses models that cannot spot keywords, and bad inputs", "[l
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.output, Catch::Contains("classify-default.pt: has no class 'alexa'"));
   CHECK(testutil::runPodclean(alexa + "--verifier " + models + "listen-verify.pt --no-verifier").exit_code == 2);
+  // Several verifiers average their probabilities; each must know the first one's classes.
+  r = testutil::runPodclean(alexa + "--verifier " + models + "listen-verify.pt," + models + "listen-tts-example-verify.pt");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("listen-tts-example-verify.pt: its labels differ from the first model's"));
+  r = testutil::runPodclean(alexa + "--json --verifier " + models + "listen-verify.pt," + models + "listen-verify.pt");
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.output, Catch::Contains("\"alexa\""));
   CHECK(testutil::runPodclean(alexa + "--verify-threshold 1.5").exit_code == 2);
   CHECK(testutil::runPodclean(alexa + "--verify-hop 0").exit_code == 2);
   // The phrase check: words it can spell, for keywords the model has, wake words only.

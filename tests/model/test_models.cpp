@@ -364,7 +364,7 @@ TEST_CASE("listen's verifier may mean-normalise its window, so its probability i
   // full of stream), for a noise stream at a gain.
   auto first_verify = [&](const ModelMeta& verifier_meta, float gain) {
     KeywordSpotter spotter(keyword_model, "kw.pt", so);
-    spotter.setVerifier(Model::create(verifier_meta, 5), "verify.pt");
+    spotter.addVerifier(Model::create(verifier_meta, 5), "verify.pt");
     std::mt19937 rng(5);
     std::normal_distribution<float> normal(0.f, 0.1f);
     std::vector<float> hop(160);
@@ -386,7 +386,53 @@ TEST_CASE("listen's verifier may mean-normalise its window, so its probability i
   other.features.n_mels = 24;
   other.spec.num_features = 24;
   KeywordSpotter spotter(keyword_model, "kw.pt", so);
-  CHECK_THROWS_AS(spotter.setVerifier(Model::create(other, 1), "other.pt"), FileError);  // other frames
+  CHECK_THROWS_AS(spotter.addVerifier(Model::create(other, 1), "other.pt"), FileError);  // other frames
+}
+
+TEST_CASE("listen's spotter averages several verifiers' probabilities", "[model][listen]") {
+  ModelMeta meta = metaFor("gru", ModelTask::kFrame, 20, 2);
+  meta.labels = {"background", "kw"};
+  const Model keyword_model = Model::create(meta, 3);
+  ModelMeta clip = metaFor("conv2d", ModelTask::kClip, 20, 2);
+  clip.labels = meta.labels;
+  clip.training["example_frames"] = 50;
+  const Model a = Model::create(clip, 5), b = Model::create(clip, 6);
+  SpotterOptions so;
+  so.threshold = 0.01;  // every ask agrees and fires: a detection every verify hop
+  so.verify_threshold = 0;
+  so.refractory_s = 0;
+  // The verifier probabilities of every detection on one noise stream.
+  auto verify_scores = [&](const std::vector<const Model*>& verifiers) {
+    KeywordSpotter spotter(keyword_model, "kw.pt", so);
+    for (const Model* v : verifiers) spotter.addVerifier(*v, "verify.pt");
+    std::mt19937 rng(5);
+    std::normal_distribution<float> normal(0.f, 0.1f);
+    std::vector<float> hop(160);
+    std::vector<Detection> found;
+    for (int i = 0; i < 100; ++i) {
+      for (float& v : hop) v = normal(rng);
+      spotter.accept(hop.data(), hop.size(), found);
+    }
+    std::vector<float> scores;
+    for (const Detection& d : found) scores.push_back(d.verify_score);
+    return scores;
+  };
+  const std::vector<float> alone_a = verify_scores({&a}), alone_b = verify_scores({&b}), both = verify_scores({&a, &b});
+  REQUIRE(both.size() > 20);
+  REQUIRE(both.size() == alone_a.size());
+  REQUIRE(both.size() == alone_b.size());
+  for (size_t i = 0; i < both.size(); ++i) CHECK(both[i] == Approx((alone_a[i] + alone_b[i]) / 2).margin(1e-6));
+  CHECK(std::abs(alone_a.back() - alone_b.back()) > 1e-4);  // two different verifiers
+
+  KeywordSpotter spotter(keyword_model, "kw.pt", so);
+  spotter.addVerifier(a, "a.pt");
+  ModelMeta other_labels = clip;
+  other_labels.labels = {"background", "other"};
+  CHECK_THROWS_AS(spotter.addVerifier(Model::create(other_labels, 1), "other.pt"), FileError);
+  ModelMeta longer = clip;
+  longer.training["example_frames"] = 80;
+  CHECK_THROWS_WITH(spotter.addVerifier(Model::create(longer, 1), "longer.pt"),
+                    Catch::Contains("window length differs"));
 }
 
 TEST_CASE("listen's spotter averages several gru models frame by frame", "[model][listen]") {

@@ -59,7 +59,9 @@ class KeywordSpotter {
   // Adds a verifier. Throws FileError naming verifier_path unless it is a
   // conv2d clip model on the same features that knows every keyword. A verifier
   // trained on mean-normalised windows (prep --cmn) gets its window normalised.
-  void setVerifier(const Model& verifier, const std::string& verifier_path);
+  // Verifiers added after the first (other training seeds) must have its labels,
+  // features and window length; their probabilities are averaged.
+  void addVerifier(const Model& verifier, const std::string& verifier_path);
   // Adds a phrase check for the keywords: once per refractory period, a keyword
   // whose score passed its threshold but that the verifier turned down (every such
   // keyword, with no verifier) is looked for in the last phrase_window_s of audio,
