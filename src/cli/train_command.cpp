@@ -69,6 +69,11 @@ void addTrainCommand(CLI::App& app) {
   sub->add_option("--threads", o.threads, "CPU threads");
   sub->add_option("--device", o.device, "cpu | cuda");
   sub->add_flag("--resume", o.resume, "Continue from the .last.pt checkpoint beside -o");
+  sub->add_option("--init-from", o.init_from,
+                  "Start from this model's weights where the layers' shapes match (a head for other classes starts "
+                  "fresh), and its normalisation: fine-tune a model for new labels");
+  sub->add_option("--freeze", o.freeze, "Layers of --init-from's weights that do not learn (gru: front,gru,head)")
+      ->delimiter(',');
   auto* dist = sub->add_option_group("Data parallel (flags override MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK)");
   CLI::Option* nproc_opt = dist->add_option("--nproc", *nproc, "Start this many ranks on this host (a free port unless MASTER_PORT/--master-port)");
   CLI::Option* addr_opt = dist->add_option("--master-addr", o.distributed.master_addr, "Host of rank 0");

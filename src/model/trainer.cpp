@@ -33,6 +33,7 @@ void TrainOptions::Validate() const {
   if (noise_mix < 0 || noise_mix > 1) throw UsageError("--noise-mix must be in [0, 1]");
   if (ema < 0 || ema >= 1) throw UsageError("--ema must be in [0, 1): 0 is off, 0.998 a typical decay");
   if (!(clip_grad_norm >= 0)) throw UsageError("--clip-grad-norm must be >= 0 (0 is off)");
+  if (!freeze.empty() && init_from.empty()) throw UsageError("--freeze keeps layers of --init-from's model: give --init-from");
   if (noise_snr_min > noise_snr_max) throw UsageError("--noise-snr-min is above --noise-snr-max");
   if (select != "auto" && select != "accuracy" && select != "macro-f1")
     throw UsageError("--select '" + select + "': use auto, accuracy or macro-f1");
@@ -304,6 +305,55 @@ struct EpochTrainer {
   }
 };
 
+// --init-from: copies every parameter and buffer of `from` (a network of the same sizes)
+// whose shape the new one shares: all but a head for another number of classes, which
+// keeps its fresh weights. Returns the names copied.
+std::vector<std::string> copySharedWeights(const Model& from, AudioNet& to) {
+  const AudioNet& source = *from.impl()->net;
+  auto source_params = source.named_parameters(), source_buffers = source.named_buffers();
+  std::vector<std::string> copied;
+  torch::NoGradGuard no_grad;
+  auto copyFrom = [&](torch::OrderedDict<std::string, torch::Tensor>& mine,
+                      const torch::OrderedDict<std::string, torch::Tensor>& theirs) {
+    for (auto& item : mine) {
+      const torch::Tensor* other = theirs.find(item.key());
+      if (!other || other->sizes() != item.value().sizes()) continue;
+      item.value().copy_(*other);
+      copied.push_back(item.key());
+    }
+  };
+  auto params = to.named_parameters(), buffers = to.named_buffers();
+  copyFrom(params, source_params);
+  copyFrom(buffers, source_buffers);
+  return copied;
+}
+
+int64_t trainableCount(const AudioNet& net) {
+  int64_t count = 0;
+  for (const torch::Tensor& p : net.parameters())
+    if (p.requires_grad()) count += p.numel();
+  return count;
+}
+
+// --freeze: the parameters under each named layer (e.g. "front", "gru") stop learning.
+void freezeLayers(AudioNet& net, const std::vector<std::string>& layers) {
+  auto params = net.named_parameters();
+  for (const std::string& layer : layers) {
+    bool found = false;
+    for (auto& item : params)
+      if (item.key() == layer || item.key().rfind(layer + ".", 0) == 0) {
+        item.value().set_requires_grad(false);
+        found = true;
+      }
+    if (!found) {
+      std::string names;
+      for (const auto& child : net.named_children()) names += (names.empty() ? "" : ", ") + child.key();
+      throw UsageError("--freeze '" + layer + "': this model has no such layer (it has " + names + ")");
+    }
+  }
+  if (trainableCount(net) == 0) throw UsageError("--freeze: every layer is frozen, so nothing would learn");
+}
+
 }  // namespace
 
 nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& callbacks) {
@@ -318,8 +368,25 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
   const torch::Device device(options.device == "cuda" ? torch::kCUDA : torch::kCPU);
 
   Dataset dataset = Dataset::open(options.dataset_dir);
-  Tensors train = toTensors(dataset.load("train"), dataset.norm, dataset.frame_task);
-  Tensors val = toTensors(dataset.load("val"), dataset.norm, dataset.frame_task);
+  // --init-from: the model whose weights start this one, with its normalisation, so its
+  // layers see inputs scaled as they learned on (transfer learning).
+  std::optional<Model> init;
+  if (!options.init_from.empty()) {
+    init = Model::load(options.init_from);
+    if (toJson(init->meta().features) != toJson(dataset.features))
+      throw FileError(options.init_from, "its features differ from the dataset's");
+    const ModelSpec& from = init->meta().spec;
+    if (from.arch != options.spec.arch)
+      throw FileError(options.init_from, "it is a " + from.arch + " model, not --arch " + options.spec.arch);
+    if (from.channels != options.spec.channels || from.hidden != options.spec.hidden ||
+        from.layers != options.spec.layers || from.kernel != options.spec.kernel)
+      throw FileError(options.init_from, "its layers differ: give its sizes, --channels " + std::to_string(from.channels) +
+                                             " --hidden " + std::to_string(from.hidden) + " --layers " +
+                                             std::to_string(from.layers) + " --kernel " + std::to_string(from.kernel));
+  }
+  const NormStats& norm = init ? init->meta().norm : dataset.norm;
+  Tensors train = toTensors(dataset.load("train"), norm, dataset.frame_task);
+  Tensors val = toTensors(dataset.load("val"), norm, dataset.frame_task);
   if (train.x.size(0) == 0) throw FileError(options.dataset_dir, "the training split is empty");
   if (val.x.size(0) == 0) val = train;  // no validation split: select on training data (said in the metrics)
   NoiseMixer noise;
@@ -327,7 +394,7 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
     if (bank.frames != train.x.size(1) || bank.features != train.x.size(2))
       throw FileError(options.dataset_dir, "noise bank and examples differ in shape");
     noise.bank = torch::from_blob(bank.x.data(), {bank.count, bank.frames, bank.features}).clone();
-    std::tie(noise.mean, noise.std) = normTensors(dataset.norm, bank.features);
+    std::tie(noise.mean, noise.std) = normTensors(norm, bank.features);
   }
 
   ModelMeta meta;
@@ -337,7 +404,7 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
   meta.spec.num_classes = int(dataset.labels.size());
   meta.labels = dataset.labels;
   meta.features = dataset.features;
-  meta.norm = dataset.norm;
+  meta.norm = norm;
   const std::string last_path = sidePath(options.output_path, ".last.pt");
   int first_epoch = 1;
   // Imbalanced sets (frames, verifier windows) are judged by macro F1: accuracy
@@ -355,6 +422,9 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
     best_loss = model.meta().training.value("best_val_loss", 1e30);
   }
   AudioNet& net = *model.impl()->net;
+  std::vector<std::string> initialised;  // the layers --init-from gave weights to
+  if (init && !options.resume) initialised = copySharedWeights(*init, net);
+  freezeLayers(net, options.freeze);
   if (group) group->broadcastModule(net);  // identical starting weights, even if a rank's checkpoint differs
   // Dropout masks then differ per rank, as they do between the examples of one batch.
   torch::manual_seed(options.seed + uint64_t(rank));
@@ -413,6 +483,8 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
                              {"val_score", val_score},
                              {"seed", options.seed},
                              {"ema", options.ema},
+                             {"init_from", options.init_from},
+                             {"frozen", options.freeze},
                              {"date", std::to_string(std::time(nullptr))},
                              {"podclean_version", PODCLEAN_VERSION}};
     net.to(torch::kCPU);
@@ -441,9 +513,11 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
   }
   nlohmann::json metrics = {{"model", options.output_path}, {"dataset", options.dataset_dir},
                             {"spec", meta.spec.toJson()}, {"parameters", model.parameterCount()},
+                            {"trainable_parameters", trainableCount(net)},
                             {"selection", by_macro_f1 ? "val macro F1, ties by val loss" : "val accuracy, ties by val loss"},
                             {"noise_mix", noise.active() ? options.noise_mix : 0.0}, {"ema", options.ema},
                             {"clip_grad_norm", options.clip_grad_norm},
+                            {"init_from", options.init_from}, {"initialised", initialised}, {"frozen", options.freeze},
                             {"best_val_score", best_score}, {"history", history}};
   if (group) {
     metrics["world_size"] = ranks;

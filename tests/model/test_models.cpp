@@ -224,6 +224,80 @@ TEST_CASE("a tiny model overfits a tiny dataset", "[model][train]") {
   CHECK(clipped["clip_grad_norm"] == 1e-12);
 }
 
+TEST_CASE("--init-from starts from another model's weights and --freeze keeps them", "[model][train]") {
+  testutil::TempDir ds("initds"), out("initmodel");
+  PrepOptions prep;
+  prep.inputs = {testutil::dataPath("fsdd")};
+  prep.output_dir = ds.path.string();
+  prep.label_pattern = "{label}_{group}_{index}";
+  prep.features.n_mels = 32;
+  prep.val_fraction = prep.test_fraction = 0;
+  buildDataset(prep);
+  TrainOptions o;
+  o.dataset_dir = ds.path.string();
+  o.output_path = out / "first.pt";
+  o.spec.arch = "gru";
+  o.spec.channels = 8;
+  o.spec.hidden = 32;
+  o.spec.layers = 2;
+  o.spec.dropout = 0;
+  o.epochs = 60;
+  o.patience = 1000;
+  o.batch_size = 8;
+  o.learning_rate = 5e-3;
+  o.time_masks = o.freq_masks = 0;
+  o.time_stretch = o.freq_warp = 0;
+  o.threads = 2;
+  const auto fresh = trainModel(o);
+  const double fresh_first_loss = fresh["history"][0]["train_loss"];
+  const Model first = Model::load(o.output_path);
+
+  // The front and the gru frozen, the head at a learning rate too small to move it: the copy
+  // answers as the first model does (its normalisation came along), and only the head learns.
+  TrainOptions frozen = o;
+  frozen.output_path = out / "frozen.pt";
+  frozen.epochs = 1;
+  frozen.learning_rate = 1e-12;
+  frozen.init_from = o.output_path;
+  frozen.freeze = {"front", "gru"};
+  const auto frozen_metrics = trainModel(frozen);
+  CHECK(frozen_metrics["initialised"].size() == 12);  // front's and head's weight and bias, 4 per gru layer
+  const int64_t classes = int64_t(first.meta().labels.size());
+  CHECK(frozen_metrics["trainable_parameters"] == classes * 32 + classes);  // the head's
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal(-30.f, 10.f);
+  Matrix clip(60, 32, 0.f);
+  for (float& v : clip.data) v = normal(rng);
+  const std::vector<float> a = first.clipPosteriors(clip), b = Model::load(frozen.output_path).clipPosteriors(clip);
+  REQUIRE(a.size() == b.size());
+  for (size_t c = 0; c < a.size(); ++c) CHECK(b[c] == Approx(a[c]).margin(1e-5));
+
+  // Nothing frozen: training goes on from the first model's fit, far below a fresh start.
+  TrainOptions warm = frozen;
+  warm.output_path = out / "warm.pt";
+  warm.learning_rate = o.learning_rate;
+  warm.freeze.clear();
+  const double warm_first_loss = trainModel(warm)["history"][0]["train_loss"];
+  CHECK(warm_first_loss < fresh_first_loss / 2);
+
+  TrainOptions bad = frozen;
+  bad.init_from.clear();
+  CHECK_THROWS_WITH(trainModel(bad), Catch::Contains("--freeze keeps layers of --init-from's model"));
+  bad = frozen;
+  bad.freeze = {"bogus"};
+  CHECK_THROWS_WITH(trainModel(bad), Catch::Contains("--freeze 'bogus': this model has no such layer (it has front, gru, head)"));
+  bad = frozen;
+  bad.freeze = {"front", "gru", "head"};
+  CHECK_THROWS_WITH(trainModel(bad), Catch::Contains("every layer is frozen"));
+  bad = frozen;
+  bad.freeze.clear();
+  bad.spec.channels = 4;
+  bad.spec.hidden = 16;
+  CHECK_THROWS_WITH(trainModel(bad), Catch::Contains("first.pt: its layers differ: give its sizes, --channels 8 --hidden 32"));
+  bad.spec.arch = "conv1d";
+  CHECK_THROWS_WITH(trainModel(bad), Catch::Contains("first.pt: it is a gru model, not --arch conv1d"));
+}
+
 TEST_CASE("training mixes the dataset's noise bank in on the fly", "[model][train][noise]") {
   testutil::TempDir ds("noiseds"), out("noisemodel");
   PrepOptions prep;

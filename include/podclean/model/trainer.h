@@ -38,6 +38,9 @@ struct TrainOptions {
   int threads = 0;                 // 0 = LibTorch's default
   std::string device = "cpu";      // cpu | cuda
   bool resume = false;             // continue from <stem>.last.pt (with ranks: every rank must read it)
+  std::string init_from;           // start from this model's weights where shapes match, with its
+                                   // normalisation (transfer learning); "" = fresh weights
+  std::vector<std::string> freeze; // layers of init_from's weights that stay fixed (e.g. front, gru)
   DistributedOptions distributed;  // world_size > 1: one rank of a data-parallel job
   void Validate() const;
 };
