@@ -417,6 +417,10 @@ nlohmann::json trainModel(const TrainOptions& options, const TrainCallbacks& cal
     model = Model::load(last_path);
     if (model.meta().spec.toJson() != meta.spec.toJson())
       throw FileError(last_path, "checkpoint was trained with another architecture or dataset");
+    // Its normalisation came from --init-from's model or the dataset: the same must hold now.
+    const std::string started_from = model.meta().training.value("init_from", std::string());
+    if (started_from != options.init_from)
+      throw FileError(last_path, "checkpoint was trained with --init-from '" + started_from + "': resume with the same");
     first_epoch = model.meta().training.value("epochs_done", 0) + 1;
     best_score = model.meta().training.value("best_val_score", -1.0);
     best_loss = model.meta().training.value("best_val_loss", 1e30);

@@ -280,6 +280,14 @@ TEST_CASE("--init-from starts from another model's weights and --freeze keeps th
   const double warm_first_loss = trainModel(warm)["history"][0]["train_loss"];
   CHECK(warm_first_loss < fresh_first_loss / 2);
 
+  // A resumed run keeps the normalisation it started with: the same --init-from or none.
+  TrainOptions resumed = warm;
+  resumed.epochs = 2;
+  resumed.resume = true;
+  CHECK(trainModel(resumed)["history"].size() == 1);
+  resumed.init_from.clear();
+  CHECK_THROWS_WITH(trainModel(resumed), Catch::Contains("checkpoint was trained with --init-from"));
+
   TrainOptions bad = frozen;
   bad.init_from.clear();
   CHECK_THROWS_WITH(trainModel(bad), Catch::Contains("--freeze keeps layers of --init-from's model"));
