@@ -146,7 +146,7 @@ void KeywordSpotter::addVerifier(const Model& verifier, const std::string& verif
   Impl& s = *impl_;
   const ModelMeta& meta = verifier.meta();
   if (!isConv2dClips(meta)) throw FileError(verifier_path, "a verifier must be a conv2d clip model " + kindOf(meta));
-  if (!s.verifiers.empty()) {  // another seed of the first: the same classes, frames and window
+  if (!s.verifiers.empty()) {  // a later one (another seed, a fine-tuned one): the same classes, frames and window
     requireSameLabelsAndFeatures(s.verifiers.front().meta(), meta, verifier_path);
     if (clipFrames(verifier, verifier_path) != s.verify_window.rows)
       throw FileError(verifier_path, "its window length differs from the first verifier's");
