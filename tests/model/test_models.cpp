@@ -409,33 +409,43 @@ TEST_CASE("listen's verifier agrees on a geometric mean of the two scores, its o
   CHECK(verifierAgrees(0.3f, 0.f, 0.0));           // threshold 0: every ask agrees
 }
 
-TEST_CASE("listen's verifier may mean-normalise its window, so its probability ignores the input gain", "[model][listen]") {
-  ModelMeta meta = metaFor("gru", ModelTask::kFrame, 20, 2);
-  meta.labels = {"background", "kw"};
-  const Model keyword_model = Model::create(meta, 3);
+// A gru keyword model, a conv2d verifier's description (0.5 s windows) on the same 20
+// features, and options under which every verifier ask agrees: a detection every verify hop.
+struct VerifierRig {
   ModelMeta clip = metaFor("conv2d", ModelTask::kClip, 20, 2);
-  clip.labels = meta.labels;
-  clip.training["example_frames"] = 50;
-  ModelMeta clip_cmn = clip;
-  clip_cmn.features.clip_cmn = true;
-  SpotterOptions so;
-  so.threshold = 0.01;  // every ask agrees and fires: a detection every verify hop
-  so.verify_threshold = 0;
-  so.refractory_s = 0;
-  // The verifier's probability at the first detection after 1 s (its 0.5 s window
-  // full of stream), for a noise stream at a gain.
-  auto first_verify = [&](const ModelMeta& verifier_meta, float gain) {
-    KeywordSpotter spotter(keyword_model, "kw.pt", so);
-    spotter.addVerifier(Model::create(verifier_meta, 5), "verify.pt");
+  Model keyword_model = Model::create(metaFor("gru", ModelTask::kFrame, 20, 2), 3);
+  SpotterOptions options;
+  VerifierRig() {
+    keyword_model.meta().labels = clip.labels = {"background", "kw"};
+    clip.training["example_frames"] = 50;
+    options.threshold = 0.01;
+    options.verify_threshold = 0;
+    options.refractory_s = 0;
+  }
+  // The detections on `hops` 10 ms hops of seeded noise at `gain`, with these verifiers.
+  std::vector<Detection> detections(const std::vector<Model>& verifiers, float gain, int hops) const {
+    KeywordSpotter spotter(keyword_model, "kw.pt", options);
+    for (const Model& v : verifiers) spotter.addVerifier(v, "verify.pt");
     std::mt19937 rng(5);
     std::normal_distribution<float> normal(0.f, 0.1f);
     std::vector<float> hop(160);
     std::vector<Detection> found;
-    for (int i = 0; i < 150; ++i) {
+    for (int i = 0; i < hops; ++i) {
       for (float& v : hop) v = gain * normal(rng);
       spotter.accept(hop.data(), hop.size(), found);
     }
-    for (const Detection& d : found)
+    return found;
+  }
+};
+
+TEST_CASE("listen's verifier may mean-normalise its window, so its probability ignores the input gain", "[model][listen]") {
+  const VerifierRig rig;
+  ModelMeta clip_cmn = rig.clip;
+  clip_cmn.features.clip_cmn = true;
+  // The verifier's probability at the first detection after 1 s (its 0.5 s window
+  // full of stream), for a noise stream at a gain.
+  auto first_verify = [&](const ModelMeta& verifier_meta, float gain) {
+    for (const Detection& d : rig.detections({Model::create(verifier_meta, 5)}, gain, 150))
       if (d.time_s >= 1.0) return d.verify_score;
     FAIL("no detection after 1 s");
     return -1.f;
@@ -443,55 +453,32 @@ TEST_CASE("listen's verifier may mean-normalise its window, so its probability i
   // 20 dB quieter shifts every log-mel value by the same amount: the mean-normalised
   // window does not change, the plain one does.
   CHECK(first_verify(clip_cmn, 0.1f) == Approx(first_verify(clip_cmn, 1.f)).margin(1e-4));
-  CHECK(std::abs(first_verify(clip, 0.1f) - first_verify(clip, 1.f)) > 1e-3);
+  CHECK(std::abs(first_verify(rig.clip, 0.1f) - first_verify(rig.clip, 1.f)) > 1e-3);
   ModelMeta other = clip_cmn;
   other.features.n_mels = 24;
   other.spec.num_features = 24;
-  KeywordSpotter spotter(keyword_model, "kw.pt", so);
+  KeywordSpotter spotter(rig.keyword_model, "kw.pt", rig.options);
   CHECK_THROWS_AS(spotter.addVerifier(Model::create(other, 1), "other.pt"), FileError);  // other frames
 }
 
 TEST_CASE("listen's spotter averages several verifiers' probabilities", "[model][listen]") {
-  ModelMeta meta = metaFor("gru", ModelTask::kFrame, 20, 2);
-  meta.labels = {"background", "kw"};
-  const Model keyword_model = Model::create(meta, 3);
-  ModelMeta clip = metaFor("conv2d", ModelTask::kClip, 20, 2);
-  clip.labels = meta.labels;
-  clip.training["example_frames"] = 50;
-  const Model a = Model::create(clip, 5), b = Model::create(clip, 6);
-  SpotterOptions so;
-  so.threshold = 0.01;  // every ask agrees and fires: a detection every verify hop
-  so.verify_threshold = 0;
-  so.refractory_s = 0;
-  // The verifier probabilities of every detection on one noise stream.
-  auto verify_scores = [&](const std::vector<const Model*>& verifiers) {
-    KeywordSpotter spotter(keyword_model, "kw.pt", so);
-    for (const Model* v : verifiers) spotter.addVerifier(*v, "verify.pt");
-    std::mt19937 rng(5);
-    std::normal_distribution<float> normal(0.f, 0.1f);
-    std::vector<float> hop(160);
-    std::vector<Detection> found;
-    for (int i = 0; i < 100; ++i) {
-      for (float& v : hop) v = normal(rng);
-      spotter.accept(hop.data(), hop.size(), found);
-    }
-    std::vector<float> scores;
-    for (const Detection& d : found) scores.push_back(d.verify_score);
-    return scores;
-  };
-  const std::vector<float> alone_a = verify_scores({&a}), alone_b = verify_scores({&b}), both = verify_scores({&a, &b});
+  const VerifierRig rig;
+  const Model a = Model::create(rig.clip, 5), b = Model::create(rig.clip, 6);
+  const auto alone_a = rig.detections({a}, 1.f, 100), alone_b = rig.detections({b}, 1.f, 100),
+             both = rig.detections({a, b}, 1.f, 100);
   REQUIRE(both.size() > 20);
   REQUIRE(both.size() == alone_a.size());
   REQUIRE(both.size() == alone_b.size());
-  for (size_t i = 0; i < both.size(); ++i) CHECK(both[i] == Approx((alone_a[i] + alone_b[i]) / 2).margin(1e-6));
-  CHECK(std::abs(alone_a.back() - alone_b.back()) > 1e-4);  // two different verifiers
+  for (size_t i = 0; i < both.size(); ++i)
+    CHECK(both[i].verify_score == Approx((alone_a[i].verify_score + alone_b[i].verify_score) / 2).margin(1e-6));
+  CHECK(std::abs(alone_a.back().verify_score - alone_b.back().verify_score) > 1e-4);  // two different verifiers
 
-  KeywordSpotter spotter(keyword_model, "kw.pt", so);
+  KeywordSpotter spotter(rig.keyword_model, "kw.pt", rig.options);
   spotter.addVerifier(a, "a.pt");
-  ModelMeta other_labels = clip;
+  ModelMeta other_labels = rig.clip;
   other_labels.labels = {"background", "other"};
   CHECK_THROWS_AS(spotter.addVerifier(Model::create(other_labels, 1), "other.pt"), FileError);
-  ModelMeta longer = clip;
+  ModelMeta longer = rig.clip;
   longer.training["example_frames"] = 80;
   CHECK_THROWS_WITH(spotter.addVerifier(Model::create(longer, 1), "longer.pt"),
                     Catch::Contains("window length differs"));
