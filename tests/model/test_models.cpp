@@ -268,6 +268,19 @@ TEST_CASE("training can start from another model's weights (--init-from) and kee
   resumed.init_from.clear();
   CHECK_THROWS_WITH(trainModel(resumed), Catch::Contains("checkpoint was trained with --init-from"));
 
+  // The same through the CLI: a comma list of layers, and errors with their exit codes.
+  const std::string cli = "train " + ds.path.string() + " --arch gru --channels 8 --hidden 32 --layers 2 --epochs 1 ";
+  auto r = testutil::runPodclean(cli + "--init-from " + o.output_path + " --freeze front,gru -o " + (out / "cli.pt"));
+  CHECK(r.exit_code == 0);
+  std::ifstream cli_metrics(out / "cli.metrics.json");
+  CHECK(nlohmann::json::parse(cli_metrics)["frozen"] == nlohmann::json({"front", "gru"}));
+  r = testutil::runPodclean(cli + "--freeze front -o " + (out / "cli2.pt"));
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Catch::Contains("--freeze keeps layers of --init-from's model"));
+  r = testutil::runPodclean(cli + "--init-from /nonexistent.pt -o " + (out / "cli3.pt"));
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("/nonexistent.pt"));
+
   TrainOptions bad = frozen;
   bad.init_from.clear();
   CHECK_THROWS_WITH(trainModel(bad), Catch::Contains("--freeze keeps layers of --init-from's model"));
