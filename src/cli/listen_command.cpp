@@ -31,14 +31,6 @@ namespace {
 std::atomic<bool> g_stop{false};
 void onSignal(int) { g_stop = true; }
 
-// The default keyword model's verifiers (models/), whose probabilities are averaged.
-const std::vector<std::string> kDefaultVerifiers = {"listen-verify.pt"};
-std::vector<std::string> shippedVerifiers() {
-  std::vector<std::string> paths;
-  for (const std::string& name : kDefaultVerifiers) paths.push_back(shippedModel(name));
-  return paths;
-}
-
 struct ListenArgs {
   std::vector<std::string> models;  // more than one: their probabilities are averaged
   std::vector<std::string> verifiers;  // more than one: their probabilities are averaged
@@ -165,9 +157,10 @@ static void runListen(ListenArgs& a) {
     for (size_t i = 1; i < model_paths.size(); ++i) wake->addModel(Model::load(model_paths[i]), model_paths[i]);
     // The shipped verifier goes with the shipped keyword model; another model takes --verifier.
     if (!a.verifiers.empty() && a.no_verifier) throw UsageError("--verifier and --no-verifier: choose one");
-    const std::vector<std::string> verifier_paths = !a.verifiers.empty()                 ? a.verifiers
-                                                    : a.models.empty() && !a.no_verifier ? shippedVerifiers()
-                                                                                         : std::vector<std::string>{};
+    const std::vector<std::string> verifier_paths =
+        !a.verifiers.empty()                 ? a.verifiers
+        : a.models.empty() && !a.no_verifier ? std::vector{shippedModel("listen-verify.pt")}
+                                             : std::vector<std::string>{};
     for (const std::string& path : verifier_paths) wake->addVerifier(Model::load(path), path);
     // On by default with the shipped pair, whose wake words are English words.
     if (a.phrase_check && a.no_phrase_check) throw UsageError("--phrase-check and --no-phrase-check: choose one");
