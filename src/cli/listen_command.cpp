@@ -43,6 +43,9 @@ struct ListenArgs {
   bool commands = false, commands_only = false;  // voice commands after the wake word, or alone
   std::string command_model;
   double command_window_s = 5.0, command_threshold = 0.6;
+  // The command model is a clip model scored every 10 frames, so its smoothing spans two scores;
+  // 10 frames (one score) cost it more wrong actions than the wake words' shorter smoothing saves.
+  int command_smooth_frames = 20;
   CaptureOptions capture;
   SpotterOptions spotter;
 };
@@ -129,6 +132,7 @@ static void runListen(ListenArgs& a) {
     throw UsageError("--commands-only listens for commands alone: --model and --verifier do not apply");
   if (!(a.command_window_s > 0 && a.command_window_s <= 60))
     throw UsageError("--command-window: give 0..60 seconds");
+  if (a.command_smooth_frames < 1 || a.command_smooth_frames > 100) throw UsageError("--command-smooth must be 1..100 frames");
   // Each --keyword-threshold goes to the model that knows the keyword.
   std::map<std::string, double> command_thresholds;
   std::optional<Model> command_model;
@@ -177,6 +181,7 @@ static void runListen(ListenArgs& a) {
   if (command_model) {
     SpotterOptions options = a.spotter;
     options.threshold = a.command_threshold;
+    options.smooth_frames = a.command_smooth_frames;
     options.keyword_thresholds = command_thresholds;
     command = std::make_unique<KeywordSpotter>(*command_model, command_path, options);
     if (wake && command->sampleRate() != wake->sampleRate())
@@ -300,7 +305,7 @@ void addListenCommand(CLI::App& app) {
   sub->add_option("--keyword-threshold", a.keyword_thresholds,
                   "KEYWORD=VALUE: this keyword's own threshold (e.g. a stricter one for a word that fires too often)");
   sub->add_option("--refractory", a.spotter.refractory_s, "Seconds a keyword rests after a detection");
-  sub->add_option("--smooth", a.spotter.smooth_frames, "Frames of score smoothing");
+  sub->add_option("--smooth", a.spotter.smooth_frames, "Frames of keyword score smoothing");
   sub->add_option("--window-hop", a.spotter.window_hop_frames,
                   "conv2d clip models: score the sliding clip-length window every this many frames");
   sub->add_flag("--commands", a.commands,
@@ -310,6 +315,7 @@ void addListenCommand(CLI::App& app) {
   sub->add_option("--command-model", a.command_model, "Command model (default: models/listen-commands.pt)");
   sub->add_option("--command-window", a.command_window_s, "Seconds after a wake word in which a command acts");
   sub->add_option("--command-threshold", a.command_threshold, "Detect a command when its smoothed score reaches this");
+  sub->add_option("--command-smooth", a.command_smooth_frames, "Frames of command score smoothing");
   sub->add_option("--exec", a.exec, "KEYWORD=COMMAND: run COMMAND (sh -c) on each detection");
   sub->add_flag("--json", a.json, "JSON Lines output");
   sub->add_option("--ring-seconds", a.capture.ring_seconds, "Audio the ring buffer holds before dropping");

@@ -60,7 +60,10 @@ TEST_CASE("listen detects each keyword once, near where it is, and nothing elsew
     INFO(s.keyword << " spoken " << s.start_s << "-" << s.end_s << " s");
     int matches = 0;  // detected within 0.5 s of where the word is
     for (const json& d : found)
-      if (d["keyword"] == s.keyword && d["time"].get<double>() >= s.start_s - 0.5 && d["time"].get<double>() <= s.end_s + 0.5) ++matches;
+      if (d["keyword"] == s.keyword && d["time"].get<double>() >= s.start_s - 0.5 && d["time"].get<double>() <= s.end_s + 0.5) {
+        ++matches;
+        CHECK(d["time"].get<double>() - s.end_s <= 0.2);  // issue 19's latency goal: within 200 ms after the word
+      }
     CHECK(matches == 1);
   }
   for (const json& d : found) CHECK(d["time"].get<double>() < quiet_from);  // nothing in the keyword-free stretch
@@ -145,6 +148,7 @@ TEST_CASE("a voice command acts only within its window after a wake word, once",
   CHECK_FALSE(gate.accept(3.0));  // no wake word yet: a podcast's own "go" does nothing
   gate.wake(10.0);
   CHECK_FALSE(gate.accept(10.0));  // not before or with the wake word itself
+  CHECK_FALSE(gate.accept(10.2));  // nor on its tail: a command is a word of its own after it
   CHECK(gate.open(12.0));
   CHECK(gate.accept(12.0));
   CHECK_FALSE(gate.accept(12.5));  // one command per wake word
@@ -166,6 +170,9 @@ TEST_CASE("listen --commands checks its options", "[listen][commands][errors]") 
   r = testutil::runPodclean(alexa + "--commands-only --model " + models + "listen-default.pt");
   CHECK(r.exit_code == 2);
   CHECK(testutil::runPodclean(alexa + "--commands --command-window 0").exit_code == 2);
+  r = testutil::runPodclean(alexa + "--commands --command-smooth 0");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Catch::Contains("--command-smooth must be 1..100 frames"));
   r = testutil::runPodclean(alexa + "--commands --command-model " + models + "clean-default.pt");
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.output, Catch::Contains("clean-default.pt: listen needs a gru frame model"));
@@ -174,6 +181,18 @@ TEST_CASE("listen --commands checks its options", "[listen][commands][errors]") 
   INFO(r.output);
   CHECK(r.exit_code == 0);
   CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+  // The commands have their own smoothing: --smooth (the wake words') leaves them alone, and a
+  // command smoothed over a second (--command-smooth 100) is found later.
+  const std::string commands_only = alexa + "--json --commands-only --command-model " + models + "listen-default.pt ";
+  const auto first_time = [](const std::string& out) { return json::parse(out.substr(0, out.find('\n')))["time"].get<double>(); };
+  const auto plain = testutil::runPodclean(commands_only);
+  const auto wake_smoothing = testutil::runPodclean(commands_only + "--smooth 100");
+  const auto command_smoothing = testutil::runPodclean(commands_only + "--command-smooth 100");
+  INFO(plain.output << wake_smoothing.output << command_smoothing.output);
+  REQUIRE((plain.exit_code == 0 && wake_smoothing.exit_code == 0 && command_smoothing.exit_code == 0));
+  REQUIRE((!plain.output.empty() && !command_smoothing.output.empty()));
+  CHECK(wake_smoothing.output == plain.output);
+  CHECK(first_time(command_smoothing.output) > first_time(plain.output) + 0.2);
   r = testutil::runPodclean(alexa + "--json --commands-only --command-model " + models + "listen-default.pt "
                             "--exec nosuch=true");
   CHECK(r.exit_code == 2);

@@ -25,7 +25,12 @@ class CommandGate {
     return true;
   }
 
-  bool open(double t) const { return window_s_ <= 0 || (t > opened_at_ && t <= open_until_); }
+  bool open(double t) const { return window_s_ <= 0 || (t >= opened_at_ + kOwnSoundS && t <= open_until_); }
+
+  // A command detected this soon after the wake word is the wake word's own sound
+  // heard by the command model (its smoothing, --command-smooth, may make it fire a
+  // few frames later than the wake word's): a command is a word of its own after it.
+  static constexpr double kOwnSoundS = 0.25;
 
  private:
   double window_s_;
