@@ -43,8 +43,8 @@ struct ListenArgs {
   bool commands = false, commands_only = false;  // voice commands after the wake word, or alone
   std::string command_model;
   double command_window_s = 5.0, command_threshold = 0.6;
-  // The command model is a clip model scored every 10 frames, so its smoothing spans two scores;
-  // 10 frames (one score) cost it more wrong actions than the wake words' shorter smoothing saves.
+  // The command model is a clip model scored every 10 frames, so 20 frames of smoothing span two
+  // scores; at the wake words' shorter smoothing it acts wrongly more often (models/README.md).
   int command_smooth_frames = 20;
   CaptureOptions capture;
   SpotterOptions spotter;
