@@ -132,7 +132,8 @@ static void runListen(ListenArgs& a) {
     throw UsageError("--commands-only listens for commands alone: --model and --verifier do not apply");
   if (!(a.command_window_s > 0 && a.command_window_s <= 60))
     throw UsageError("--command-window: give 0..60 seconds");
-  if (a.command_smooth_frames < 1 || a.command_smooth_frames > 100) throw UsageError("--command-smooth must be 1..100 frames");
+  if (a.command_smooth_frames < 1 || a.command_smooth_frames > SpotterOptions::kMaxSmoothFrames)
+    throw UsageError("--command-smooth must be 1.." + std::to_string(SpotterOptions::kMaxSmoothFrames) + " frames");
   // Each --keyword-threshold goes to the model that knows the keyword.
   std::map<std::string, double> command_thresholds;
   std::optional<Model> command_model;

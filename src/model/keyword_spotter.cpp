@@ -18,7 +18,8 @@ void SpotterOptions::Validate() const {
   for (const auto& [keyword, value] : keyword_thresholds)
     if (!(value > 0 && value < 1)) throw UsageError("--keyword-threshold " + keyword + ": must be in (0, 1)");
   if (refractory_s < 0) throw UsageError("--refractory must be >= 0");
-  if (smooth_frames < 1 || smooth_frames > 100) throw UsageError("--smooth must be 1..100 frames");
+  if (smooth_frames < 1 || smooth_frames > kMaxSmoothFrames)
+    throw UsageError("--smooth must be 1.." + std::to_string(kMaxSmoothFrames) + " frames");
   if (window_hop_frames < 1) throw UsageError("--window-hop must be >= 1 frame");
   if (!(verify_threshold >= 0 && verify_threshold < 1)) throw UsageError("--verify-threshold must be in [0, 1)");
   if (verify_hop_frames < 1) throw UsageError("--verify-hop must be >= 1 frame");

@@ -25,6 +25,7 @@ struct SpotterOptions {
   double threshold = 0.6;
   std::map<std::string, double> keyword_thresholds;  // per keyword, overriding threshold
   double refractory_s = 2.0;
+  static constexpr int kMaxSmoothFrames = 100;  // the bound of --smooth and --command-smooth
   int smooth_frames = 14;           // moving average of the per-frame probability (140 ms: a
                                     // word-end rise, not a one-frame spike, fires; 200 ms
                                     // put p95 latency over 200 ms, 100 ms added false accepts)
