@@ -64,13 +64,15 @@ struct KeywordSpotter::Impl {
   // every window_hop_frames; frames in between keep the last window's probabilities.
   Matrix window;
   // Verifiers: their models (probabilities averaged), the last window of frames
-  // they see, per keyword class its class index and the frame it was last asked at.
+  // they see, per verifier and keyword class its class index (each verifier finds
+  // the keyword by name: one may know more words), and per keyword class the frame
+  // it was last asked at.
   std::vector<Model> verifiers;
   Matrix verify_window;
   bool verify_cmn = false;  // the verifier normalises its window (clip_cmn): scored from verify_scratch
   Matrix verify_scratch;
   std::vector<bool> verify_counted;
-  std::vector<int> verify_class;
+  std::vector<std::vector<int>> verify_class;
   std::vector<int64_t> last_verified;
   // Phrase check: the recent samples it listens to (the last ones of samples_in),
   // per keyword class the frame it is due to be asked at (-1: not due) and the
@@ -147,29 +149,30 @@ void KeywordSpotter::addVerifier(const Model& verifier, const std::string& verif
   Impl& s = *impl_;
   const ModelMeta& meta = verifier.meta();
   if (!isConv2dClips(meta)) throw FileError(verifier_path, "a verifier must be a conv2d clip model " + kindOf(meta));
-  if (!s.verifiers.empty()) {  // a later one (another seed, a fine-tuned one): the same classes, frames and window
-    requireSameLabelsAndFeatures(s.verifiers.front().meta(), meta, verifier_path);
-    if (clipFrames(verifier, verifier_path) != s.verify_window.rows)
-      throw FileError(verifier_path, "its window length differs from the first verifier's");
-    s.verifiers.push_back(verifier);
-    return;
-  }
   // The same frames as the keyword model's; the verifier may mean-normalise its window.
   FeatureOptions frames = meta.features;
   frames.clip_cmn = false;
   if (toJson(frames) != toJson(s.model.meta().features))
     throw FileError(verifier_path, "its features differ from the keyword model's");
-  s.verify_cmn = meta.features.clip_cmn;
-  s.verify_class.clear();
+  std::vector<int> classes;
   for (int c : s.keyword_classes) {
     const std::string& keyword = s.model.meta().labels[size_t(c)];
     auto at = std::find(meta.labels.begin(), meta.labels.end(), keyword);
     if (at == meta.labels.end()) throw FileError(verifier_path, "has no class '" + keyword + "'");
-    s.verify_class.push_back(int(at - meta.labels.begin()));
+    classes.push_back(int(at - meta.labels.begin()));
+  }
+  if (!s.verifiers.empty()) {  // a later one (another seed, a fine-tuned one): the same window, normalised alike
+    if (clipFrames(verifier, verifier_path) != s.verify_window.rows)
+      throw FileError(verifier_path, "its window length differs from the first verifier's");
+    if (meta.features.clip_cmn != s.verify_cmn)
+      throw FileError(verifier_path, "it normalises its window differently from the first verifier");
+  } else {
+    s.verify_cmn = meta.features.clip_cmn;
+    s.verify_window = Matrix(clipFrames(verifier, verifier_path), meta.features.numFeatures(), 0.f);
+    s.last_verified.assign(s.keyword_classes.size(), -1000000);
   }
   s.verifiers.push_back(verifier);
-  s.verify_window = Matrix(clipFrames(verifier, verifier_path), meta.features.numFeatures(), 0.f);
-  s.last_verified.assign(s.keyword_classes.size(), -1000000);
+  s.verify_class.push_back(std::move(classes));
 }
 
 // A keyword model sure of the word lets a less sure verifier through (a far or
@@ -201,7 +204,8 @@ bool KeywordSpotter::verified(size_t k, float keyword_score, float& probability)
     window = &s.verify_scratch;
   }
   probability = 0;
-  for (const Model& verifier : s.verifiers) probability += verifier.clipPosteriors(*window)[size_t(s.verify_class[k])];
+  for (size_t v = 0; v < s.verifiers.size(); ++v)
+    probability += s.verifiers[v].clipPosteriors(*window)[size_t(s.verify_class[v][k])];
   probability /= float(s.verifiers.size());
   return verifierAgrees(keyword_score, probability, s.options.verify_threshold);
 }

@@ -484,11 +484,21 @@ TEST_CASE("listen's spotter averages several verifiers' probabilities", "[model]
     CHECK(both[i].verify_score == Approx((alone_a[i].verify_score + alone_b[i].verify_score) / 2).margin(1e-6));
   CHECK(std::abs(alone_a.back().verify_score - alone_b.back().verify_score) > 1e-4);  // two different verifiers
 
+  // A verifier that knows more words, the keyword at another index: asked for it by name.
+  ModelMeta more_words = rig.clip;
+  more_words.labels = {"background", "other", "kw"};
+  more_words.spec.num_classes = 3;
+  const Model c = Model::create(more_words, 7);
+  const auto alone_c = rig.detections({c}, 1.f, 100), a_and_c = rig.detections({a, c}, 1.f, 100);
+  REQUIRE(a_and_c.size() == alone_c.size());
+  for (size_t i = 0; i < a_and_c.size(); ++i)
+    CHECK(a_and_c[i].verify_score == Approx((alone_a[i].verify_score + alone_c[i].verify_score) / 2).margin(1e-6));
+
   KeywordSpotter spotter(rig.keyword_model, "kw.pt", rig.options);
   spotter.addVerifier(a, "a.pt");
   ModelMeta other_labels = rig.clip;
   other_labels.labels = {"background", "other"};
-  CHECK_THROWS_AS(spotter.addVerifier(Model::create(other_labels, 1), "other.pt"), FileError);
+  CHECK_THROWS_WITH(spotter.addVerifier(Model::create(other_labels, 1), "other.pt"), Catch::Contains("has no class 'kw'"));
   ModelMeta longer = rig.clip;
   longer.training["example_frames"] = 80;
   CHECK_THROWS_WITH(spotter.addVerifier(Model::create(longer, 1), "longer.pt"),
