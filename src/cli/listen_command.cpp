@@ -41,7 +41,7 @@ struct ListenArgs {
   PhraseCheckOptions phrase;
   bool list_devices = false, json = false, no_verifier = false;
   bool commands = false, commands_only = false;  // voice commands after the wake word, or alone
-  std::string command_model;
+  std::vector<std::string> command_models;
   double command_window_s = 5.0, command_threshold = 0.6;
   // The command model is a clip model scored every 10 frames, so 20 frames of smoothing span two
   // scores; at the wake words' shorter smoothing it acts wrongly more often (models/README.md).
@@ -137,7 +137,9 @@ static void runListen(ListenArgs& a) {
   // Each --keyword-threshold goes to the model that knows the keyword.
   std::map<std::string, double> command_thresholds;
   std::optional<Model> command_model;
-  const std::string command_path = a.command_model.empty() ? shippedModel("listen-commands.pt") : a.command_model;
+  const std::vector<std::string> command_paths =
+      a.command_models.empty() ? std::vector{shippedModel("listen-commands.pt")} : a.command_models;
+  const std::string& command_path = command_paths[0];
   if (a.commands) {
     command_model = Model::load(command_path);
     for (auto it = a.spotter.keyword_thresholds.begin(); it != a.spotter.keyword_thresholds.end();)
@@ -147,7 +149,7 @@ static void runListen(ListenArgs& a) {
       } else {
         ++it;
       }
-  } else if (!a.command_model.empty()) {
+  } else if (!a.command_models.empty()) {
     throw UsageError("--command-model goes with --commands or --commands-only");
   }
   setModelThreads(1);  // one frame at a time: threads only add overhead
@@ -185,6 +187,7 @@ static void runListen(ListenArgs& a) {
     options.smooth_frames = a.command_smooth_frames;
     options.keyword_thresholds = command_thresholds;
     command = std::make_unique<KeywordSpotter>(*command_model, command_path, options);
+    for (size_t i = 1; i < command_paths.size(); ++i) command->addModel(Model::load(command_paths[i]), command_paths[i]);
     if (wake && command->sampleRate() != wake->sampleRate())
       throw UsageError(command_path + ": its sample rate differs from the wake-word model's");
   }
@@ -275,7 +278,7 @@ void addListenCommand(CLI::App& app) {
   sub->option_defaults()->always_capture_default();
   sub->add_option("--model", a.models,
                   "Keyword model: gru frame model, or conv2d clip model on a sliding window (default: "
-                  "models/listen-default.pt); several gru models (a,b) average their probabilities")
+                  "models/listen-default.pt); several of one kind (a,b) average their probabilities")
       ->delimiter(',');
   sub->add_option("--verifier", a.verifiers,
                   "Second-stage conv2d clip model that must confirm each detection (default with the default model: "
@@ -313,7 +316,9 @@ void addListenCommand(CLI::App& app) {
                 "Voice commands (models/listen-commands.pt: stop, go, up, down, left, right) act within\n"
                 "--command-window seconds after a wake word, one command per wake word");
   sub->add_flag("--commands-only", a.commands_only, "Voice commands with no wake word before them");
-  sub->add_option("--command-model", a.command_model, "Command model (default: models/listen-commands.pt)");
+  sub->add_option("--command-model", a.command_models,
+                  "Command model (default: models/listen-commands.pt); several (a,b) average their probabilities")
+      ->delimiter(',');
   sub->add_option("--command-window", a.command_window_s, "Seconds after a wake word in which a command acts");
   sub->add_option("--command-threshold", a.command_threshold, "Detect a command when its smoothed score reaches this");
   sub->add_option("--command-smooth", a.command_smooth_frames, "Frames of command score smoothing");

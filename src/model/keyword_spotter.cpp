@@ -63,6 +63,7 @@ struct KeywordSpotter::Impl {
   // conv2d clip models (no stream): the last clip-length of raw frames, scored
   // every window_hop_frames; frames in between keep the last window's probabilities.
   Matrix window;
+  std::vector<Model> more_clip_models;  // averaged with the first on each window (addModel)
   // Verifiers: their models (probabilities averaged), the last window of frames
   // they see, per verifier and keyword class its class index (each verifier finds
   // the keyword by name: one may know more words), and per keyword class the frame
@@ -127,7 +128,15 @@ KeywordSpotter::~KeywordSpotter() = default;
 void KeywordSpotter::addModel(const Model& model, const std::string& model_path) {
   Impl& s = *impl_;
   const ModelMeta& first = s.model.meta();
-  if (s.streams.empty()) throw UsageError(model_path + ": only gru frame models average with others");
+  if (s.streams.empty()) {  // conv2d clip models: each scores the same window
+    if (!isConv2dClips(model.meta()))
+      throw FileError(model_path, "to average with a conv2d clip model it must be one " + kindOf(model.meta()));
+    requireSameLabelsAndFeatures(first, model.meta(), model_path);
+    if (clipFrames(model, model_path) != s.window.rows)
+      throw FileError(model_path, "its window length differs from the first model's");
+    s.more_clip_models.push_back(model);
+    return;
+  }
   if (!isGruFrames(model.meta()))
     throw FileError(model_path, "to average with a gru frame model it must be one " + kindOf(model.meta()));
   requireSameLabelsAndFeatures(first, model.meta(), model_path);
@@ -261,8 +270,14 @@ void KeywordSpotter::slideWindow(const float* frame) {
   Impl& s = *impl_;
   const Matrix& w = s.window;
   pushRow(s.window, frame);
-  if (s.frame_index + 1 >= w.rows && (s.frame_index + 1) % s.options.window_hop_frames == 0)
-    s.latest_probs = s.model.clipPosteriors(w);
+  if (s.frame_index + 1 < w.rows || (s.frame_index + 1) % s.options.window_hop_frames != 0) return;
+  s.latest_probs = s.model.clipPosteriors(w);
+  if (s.more_clip_models.empty()) return;
+  for (const Model& other : s.more_clip_models) {
+    const std::vector<float> probs = other.clipPosteriors(w);
+    for (size_t c = 0; c < probs.size(); ++c) s.latest_probs[c] += probs[c];
+  }
+  for (float& p : s.latest_probs) p /= float(1 + s.more_clip_models.size());
 }
 
 void KeywordSpotter::accept(const float* samples, size_t count, std::vector<Detection>& out) {

@@ -176,6 +176,18 @@ TEST_CASE("listen --commands checks its options", "[listen][commands][errors]") 
   r = testutil::runPodclean(alexa + "--commands --command-model " + models + "clean-default.pt");
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.output, Catch::Contains("clean-default.pt: listen needs a gru frame model"));
+  // Several command models average their probabilities: the same one twice changes nothing, and a
+  // gru does not average with the conv2d clip model.
+  const std::string shipped_commands = alexa + "--json --commands-only --command-threshold 0.05 --command-model " + models +
+                                       "listen-commands.pt";
+  const auto one = testutil::runPodclean(shipped_commands), twice = testutil::runPodclean(shipped_commands + "," + models +
+                                                                                         "listen-commands.pt");
+  REQUIRE(one.exit_code == 0);
+  REQUIRE(!one.output.empty());  // at 0.05 the model fires on the wake word's sound
+  CHECK(twice.output == one.output);
+  r = testutil::runPodclean(shipped_commands + "," + models + "listen-default.pt");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("listen-default.pt: to average with a conv2d clip model"));
   // The same model as wake word and commands: "alexa" wakes, and no command can act with it or before it.
   r = testutil::runPodclean(alexa + "--json --commands --command-model " + models + "listen-default.pt");
   INFO(r.output);

@@ -539,6 +539,40 @@ TEST_CASE("listen's spotter averages several gru models frame by frame", "[model
   ModelMeta clip = metaFor("conv2d", ModelTask::kClip, 20, 2);
   clip.labels = meta.labels;
   clip.training["example_frames"] = 50;
-  KeywordSpotter sliding(Model::create(clip, 1), "clip.pt", so);  // a conv2d clip model averages with nothing
-  CHECK_THROWS_AS(sliding.addModel(b, "b.pt"), UsageError);
+  KeywordSpotter sliding(Model::create(clip, 1), "clip.pt", so);  // a conv2d clip model averages with its kind only
+  CHECK_THROWS_WITH(sliding.addModel(b, "b.pt"), Catch::Contains("to average with a conv2d clip model"));
+}
+
+TEST_CASE("listen's spotter averages several conv2d clip models window by window", "[model][listen]") {
+  ModelMeta clip = metaFor("conv2d", ModelTask::kClip, 20, 2);
+  clip.labels = {"background", "kw"};
+  clip.training["example_frames"] = 50;
+  const Model a = Model::create(clip, 3), b = Model::create(clip, 4);
+  SpotterOptions so;
+  so.smooth_frames = 1;  // so bestScore() is the last window's P(kw)
+  KeywordSpotter alone_a(a, "a.pt", so), alone_b(b, "b.pt", so), both(a, "a.pt", so);
+  both.addModel(b, "b.pt");
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.f, 0.1f);
+  std::vector<float> hop(160);
+  std::vector<Detection> found;
+  int compared = 0;
+  for (int i = 0; i < 200; ++i) {
+    for (float& v : hop) v = normal(rng);
+    alone_a.accept(hop.data(), hop.size(), found);
+    alone_b.accept(hop.data(), hop.size(), found);
+    both.accept(hop.data(), hop.size(), found);
+    if (alone_a.bestScore() == 0) continue;  // the window is not full yet
+    CHECK(both.bestScore() == Approx((alone_a.bestScore() + alone_b.bestScore()) / 2).margin(1e-6));
+    ++compared;
+  }
+  CHECK(compared > 100);
+  CHECK(std::abs(alone_a.bestScore() - alone_b.bestScore()) > 1e-4);  // two different models
+
+  ModelMeta other = clip;
+  other.labels = {"background", "other"};
+  CHECK_THROWS_AS(both.addModel(Model::create(other, 1), "other.pt"), FileError);
+  ModelMeta longer = clip;
+  longer.training["example_frames"] = 80;
+  CHECK_THROWS_WITH(both.addModel(Model::create(longer, 1), "longer.pt"), Catch::Contains("window length differs"));
 }

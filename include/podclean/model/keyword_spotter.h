@@ -72,9 +72,10 @@ class KeywordSpotter {
   // score stops rising (once per refractory period, apart from the checks at the
   // threshold). Throws UsageError unless the model runs at 16 kHz (pocketsphinx's rate).
   void setPhraseCheck(std::unique_ptr<PhraseCheck> check);
-  // Averages another gru frame model's probabilities with the first's, frame by
-  // frame (an ensemble, e.g. of training seeds). Throws FileError naming
-  // model_path unless it is a gru frame model with the same labels and features.
+  // Averages another model's probabilities with the first's (an ensemble, e.g. of
+  // training seeds): a gru frame model's frame by frame, a conv2d clip model's on
+  // each window. Throws FileError naming model_path unless it is the first's kind
+  // with the same labels and features (and, for clip models, window length).
   void addModel(const Model& model, const std::string& model_path);
   ~KeywordSpotter();
   int sampleRate() const;
