@@ -271,8 +271,7 @@ void KeywordSpotter::slideWindow(const float* frame) {
   const Matrix& w = s.window;
   pushRow(s.window, frame);
   if (s.frame_index + 1 < w.rows || (s.frame_index + 1) % s.options.window_hop_frames != 0) return;
-  s.latest_probs = s.model.clipPosteriors(w);
-  if (s.more_clip_models.empty()) return;
+  s.latest_probs = s.model.clipPosteriors(w);  // one model: p / 1 gives p exactly
   for (const Model& other : s.more_clip_models) {
     const std::vector<float> probs = other.clipPosteriors(w);
     for (size_t c = 0; c < probs.size(); ++c) s.latest_probs[c] += probs[c];
