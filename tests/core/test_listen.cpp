@@ -80,7 +80,7 @@ TEST_CASE("listen refuses models that cannot spot keywords, and bad inputs", "[l
   auto r = testutil::runPodclean("listen --input " + testutil::dataPath("keywords/alexa-108.flac") + " --fast --model " + clean_model);
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.output, Catch::Contains("listen needs a gru frame model"));
-  // Several --model files average their probabilities; each must be a gru frame model.
+  // Several --model files average their probabilities; each must be of the first one's kind.
   const std::string shipped = std::string(PODCLEAN_TEST_DATA) + "/../../models/listen-default.pt";
   r = testutil::runPodclean("listen --input " + testutil::dataPath("keywords/alexa-108.flac") + " --fast --model " +
                             shipped + "," + clean_model);
