@@ -16,7 +16,8 @@
 # bash tools/train_listen_model.sh --commands [DATA_DIR] [WORK_DIR]
 # trains models/listen-commands.pt (stop, go, up, down, left, right: `listen --commands`) on the
 # Speech Commands recordings of DATA_DIR (both folders) plus espeak-ng/flite takes, holding one
-# speaker in five out whole (by a checksum of the speaker id): those make the test streams.
+# speaker in five out whole (by a checksum of the speaker id): those make the test streams. It starts
+# from models/listen-verify.pt's weights, so run it again after rebuilding the verifier.
 # STREAMS_ONLY=1 makes only the held-out test streams (bench/listen_commands_bench.sh uses them).
 # PODCLEAN=/path/to/podclean runs that binary instead of build/podclean (a copy keeps a long run
 # safe from rebuilds).
