@@ -63,7 +63,7 @@ struct KeywordSpotter::Impl {
   // conv2d clip models (no stream): the last clip-length of raw frames, scored
   // every window_hop_frames; frames in between keep the last window's probabilities.
   Matrix window;
-  std::vector<Model> more_clip_models;  // averaged with the first on each window (addModel)
+  std::vector<Model> clip_models;  // conv2d clip models: the first model and any added ones
   // Verifiers: their models (probabilities averaged), the last window of frames
   // they see, per verifier and keyword class its class index (each verifier finds
   // the keyword by name: one may know more words), and per keyword class the frame
@@ -107,6 +107,7 @@ KeywordSpotter::KeywordSpotter(const Model& model, const std::string& model_path
   impl_ = std::make_unique<Impl>(model, options);
   if (gru_frames) impl_->streams.push_back(model.stream());
   if (conv2d_clips) {
+    impl_->clip_models.push_back(model);
     impl_->window = Matrix(clipFrames(model, model_path), meta.features.numFeatures(), 0.f);
     impl_->latest_probs.assign(meta.labels.size(), 0.f);
   }
@@ -128,13 +129,13 @@ KeywordSpotter::~KeywordSpotter() = default;
 void KeywordSpotter::addModel(const Model& model, const std::string& model_path) {
   Impl& s = *impl_;
   const ModelMeta& first = s.model.meta();
-  if (s.streams.empty()) {  // conv2d clip models: each scores the same window
+  if (!s.clip_models.empty()) {  // conv2d clip models: each scores the same window
     if (!isConv2dClips(model.meta()))
       throw FileError(model_path, "to average with a conv2d clip model it must be one " + kindOf(model.meta()));
     requireSameLabelsAndFeatures(first, model.meta(), model_path);
     if (clipFrames(model, model_path) != s.window.rows)
       throw FileError(model_path, "its window length differs from the first model's");
-    s.more_clip_models.push_back(model);
+    s.clip_models.push_back(model);
     return;
   }
   if (!isGruFrames(model.meta()))
@@ -143,14 +144,17 @@ void KeywordSpotter::addModel(const Model& model, const std::string& model_path)
   s.streams.push_back(model.stream());
 }
 
+// Adds one model's probabilities into sum, class by class (an ensemble's mean is the sum
+// over its size; one model: 0 + p, / 1 gives p exactly).
+static void addProbabilities(std::vector<float>& sum, const std::vector<float>& probs) {
+  for (size_t c = 0; c < probs.size(); ++c) sum[c] += probs[c];
+}
+
 // The mean of every stream's probabilities for this frame.
 void KeywordSpotter::stepStreams(const float* frame) {
   Impl& s = *impl_;
-  s.latest_probs.assign(s.model.meta().labels.size(), 0.f);  // one stream: 0 + p, / 1 gives p exactly
-  for (Model::Stream& stream : s.streams) {
-    const std::vector<float>& probs = stream.step(frame);
-    for (size_t c = 0; c < probs.size(); ++c) s.latest_probs[c] += probs[c];
-  }
+  s.latest_probs.assign(s.model.meta().labels.size(), 0.f);
+  for (Model::Stream& stream : s.streams) addProbabilities(s.latest_probs, stream.step(frame));
   for (float& p : s.latest_probs) p /= float(s.streams.size());
 }
 
@@ -271,12 +275,9 @@ void KeywordSpotter::slideWindow(const float* frame) {
   const Matrix& w = s.window;
   pushRow(s.window, frame);
   if (s.frame_index + 1 < w.rows || (s.frame_index + 1) % s.options.window_hop_frames != 0) return;
-  s.latest_probs = s.model.clipPosteriors(w);  // one model: p / 1 gives p exactly
-  for (const Model& other : s.more_clip_models) {
-    const std::vector<float> probs = other.clipPosteriors(w);
-    for (size_t c = 0; c < probs.size(); ++c) s.latest_probs[c] += probs[c];
-  }
-  for (float& p : s.latest_probs) p /= float(1 + s.more_clip_models.size());
+  s.latest_probs.assign(s.model.meta().labels.size(), 0.f);
+  for (const Model& model : s.clip_models) addProbabilities(s.latest_probs, model.clipPosteriors(w));
+  for (float& p : s.latest_probs) p /= float(s.clip_models.size());
 }
 
 void KeywordSpotter::accept(const float* samples, size_t count, std::vector<Detection>& out) {
