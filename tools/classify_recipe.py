@@ -582,7 +582,7 @@ def main():
     # 400: held out over 4 folds (one seed), noise rose from 77.2 to 86.0 % against a re-run without it;
     # over two seeds on folds 0+1, 82.0 against 72.2 % as recorded but 69.8 against 77.0 % by phone (models/README.md).
     ap.add_argument("--hum-noise", type=int, default=400, help="noise pieces with a steady hum or whine added (labelled noise)")
-    ap.add_argument("--taps", type=int, default=0, help="files of synthetic taps at a steady beat (noise; one unit each)")
+    ap.add_argument("--taps", type=int, default=0, help="files of synthetic taps at a steady beat (noise; one unit each; tried on fold 0, not kept: models/README.md)")
     ap.add_argument("--augment", type=int, default=0)
     ap.add_argument("--channel-aug", type=int, default=1, help="channel-chain copies per piece (prep --channel-aug)")
     ap.add_argument("--channel-level-min", type=float, default=-65,
