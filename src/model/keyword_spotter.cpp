@@ -144,18 +144,23 @@ void KeywordSpotter::addModel(const Model& model, const std::string& model_path)
   s.streams.push_back(model.stream());
 }
 
-// Adds one model's probabilities into sum, class by class (an ensemble's mean is the sum
-// over its size; one model: 0 + p, / 1 gives p exactly).
-static void addProbabilities(std::vector<float>& sum, const std::vector<float>& probs) {
-  for (size_t c = 0; c < probs.size(); ++c) sum[c] += probs[c];
+// An ensemble's mean, class by class: probabilitiesOf(member) for every member of
+// members, summed and divided by their number (one member: 0 + p, / 1 gives p exactly).
+template <class Members, class ProbabilitiesOf>
+static void meanProbabilities(std::vector<float>& mean, size_t classes, Members& members, ProbabilitiesOf probabilitiesOf) {
+  mean.assign(classes, 0.f);
+  for (auto& member : members) {
+    const std::vector<float>& probs = probabilitiesOf(member);
+    for (size_t c = 0; c < probs.size(); ++c) mean[c] += probs[c];
+  }
+  for (float& p : mean) p /= float(members.size());
 }
 
 // The mean of every stream's probabilities for this frame.
 void KeywordSpotter::stepStreams(const float* frame) {
   Impl& s = *impl_;
-  s.latest_probs.assign(s.model.meta().labels.size(), 0.f);
-  for (Model::Stream& stream : s.streams) addProbabilities(s.latest_probs, stream.step(frame));
-  for (float& p : s.latest_probs) p /= float(s.streams.size());
+  meanProbabilities(s.latest_probs, s.model.meta().labels.size(), s.streams,
+                    [frame](Model::Stream& stream) -> const std::vector<float>& { return stream.step(frame); });
 }
 
 void KeywordSpotter::addVerifier(const Model& verifier, const std::string& verifier_path) {
@@ -275,9 +280,8 @@ void KeywordSpotter::slideWindow(const float* frame) {
   const Matrix& w = s.window;
   pushRow(s.window, frame);
   if (s.frame_index + 1 < w.rows || (s.frame_index + 1) % s.options.window_hop_frames != 0) return;
-  s.latest_probs.assign(s.model.meta().labels.size(), 0.f);
-  for (const Model& model : s.clip_models) addProbabilities(s.latest_probs, model.clipPosteriors(w));
-  for (float& p : s.latest_probs) p /= float(s.clip_models.size());
+  meanProbabilities(s.latest_probs, s.model.meta().labels.size(), s.clip_models,
+                    [&w](const Model& model) { return model.clipPosteriors(w); });
 }
 
 void KeywordSpotter::accept(const float* samples, size_t count, std::vector<Detection>& out) {
